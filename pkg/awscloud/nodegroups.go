@@ -47,7 +47,7 @@ func (c *Clients) Nodegroups(ctx context.Context, cluster string) (map[string]No
 		if err != nil {
 			if errorCode(err) == "ResourceNotFoundException" {
 				return nil, &Error{
-					Message: fmt.Sprintf("EKS cluster %q does not exist in region %s; pass the cluster's name with --cluster or its region with --region", cluster, c.Region),
+					Message: fmt.Sprintf("EKS cluster %q does not exist in region %s; pass the cluster's name with --eks-cluster or its region with --region", cluster, c.Region),
 					Err:     err,
 				}
 			}
@@ -55,6 +55,17 @@ func (c *Clients) Nodegroups(ctx context.Context, cluster string) (map[string]No
 		}
 		names = append(names, page.Nodegroups...)
 	}
+	groups, err := c.describeNodegroups(ctx, cluster, unique(names))
+	if err != nil {
+		return nil, err
+	}
+	return groups, c.resolveNodegroupImages(ctx, groups)
+}
+
+// NodegroupsNamed describes the named managed node groups of the EKS cluster without listing
+// the cluster's node groups first, and resolves the image of CUSTOM groups. Names that do not
+// exist are absent from the result.
+func (c *Clients) NodegroupsNamed(ctx context.Context, cluster string, names []string) (map[string]Nodegroup, error) {
 	groups, err := c.describeNodegroups(ctx, cluster, unique(names))
 	if err != nil {
 		return nil, err

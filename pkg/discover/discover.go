@@ -20,7 +20,7 @@ import (
 type Cloud interface {
 	Instances(ctx context.Context, ids []string) (map[string]awscloud.Instance, error)
 	AutoScalingGroups(ctx context.Context, names []string) (map[string]awscloud.AutoScalingGroup, error)
-	Nodegroups(ctx context.Context, cluster string) (map[string]awscloud.Nodegroup, error)
+	NodegroupsNamed(ctx context.Context, cluster string, names []string) (map[string]awscloud.Nodegroup, error)
 	Images(ctx context.Context, ids []string) (map[string]awscloud.Image, error)
 	LatestImages(ctx context.Context, queries []awscloud.ImageQuery) (map[awscloud.ImageQuery]string, error)
 }
@@ -95,11 +95,13 @@ func (d Discoverer) Discover(ctx context.Context, opts Options) (*plan.Facts, er
 
 // nodegroups describes the EKS managed node groups when some node belongs to one.
 func (d Discoverer) nodegroups(ctx context.Context, nodes []plan.NodeFacts, instances map[string]awscloud.Instance, cluster string) (map[string]awscloud.Nodegroup, error) {
-	managed := false
+	names := map[string]bool{}
 	for _, n := range nodes {
-		managed = managed || n.Kind == plan.KindEKSManaged
+		if n.Kind == plan.KindEKSManaged {
+			names[n.Group] = true
+		}
 	}
-	if !managed {
+	if len(names) == 0 {
 		return nil, nil
 	}
 	if cluster == "" {
@@ -108,7 +110,7 @@ func (d Discoverer) nodegroups(ctx context.Context, nodes []plan.NodeFacts, inst
 	if cluster == "" {
 		return nil, nil
 	}
-	ngs, err := d.Cloud.Nodegroups(ctx, cluster)
+	ngs, err := d.Cloud.NodegroupsNamed(ctx, cluster, sortedKeys(names))
 	if err != nil {
 		return nil, fmt.Errorf("describe node groups of EKS cluster %s: %w", cluster, err)
 	}
@@ -139,7 +141,7 @@ func buildGroups(nodes []plan.NodeFacts, instances map[string]awscloud.Instance,
 				}
 				fillFromASG(g, asg)
 				if ng, ok := nodegroups[n.Group]; ok && n.Kind == plan.KindEKSManaged {
-					g.TargetSource = fmt.Sprintf("node group release %s, %s", ng.ReleaseVersion, g.TargetSource)
+					fillFromNodegroup(g, ng)
 				}
 			}
 			byName[n.Group] = g
@@ -166,6 +168,17 @@ func fillFromASG(g *plan.GroupFacts, asg awscloud.AutoScalingGroup) {
 	g.MinSize, g.MaxSize, g.DesiredCapacity = asg.MinSize, asg.MaxSize, asg.DesiredCapacity
 	g.TargetAMI, g.TargetSource = asg.TargetAMI, asg.TargetSource
 	g.Zones = append([]string(nil), asg.Zones...)
+}
+
+// fillFromNodegroup prefers what EKS says of a managed node group: a CUSTOM group's image
+// comes from the node group's own launch template, and its release is named.
+func fillFromNodegroup(g *plan.GroupFacts, ng awscloud.Nodegroup) {
+	if ng.TargetAMI != "" {
+		g.TargetAMI = ng.TargetAMI
+		g.TargetSource = fmt.Sprintf("node group %s launch template", ng.Name)
+		return
+	}
+	g.TargetSource = fmt.Sprintf("node group release %s, %s", ng.ReleaseVersion, g.TargetSource)
 }
 
 // describeImages describes every image a node runs, every group targets and every extra one.
