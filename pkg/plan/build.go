@@ -11,10 +11,12 @@ type groupPlan struct {
 	facts *GroupFacts
 	kind  Kind
 	group Group
-	// sources and evictees run parallel to group.Nodes: each node's facts and the pods a
+	// sources and drains run parallel to group.Nodes: each node's facts and the pods a
 	// drain of it evicts.
-	sources  []*NodeFacts
-	evictees [][]evictee
+	sources []*NodeFacts
+	drains  []drainSet
+	// scratch is working space for computing drain sets.
+	scratch []evictee
 }
 
 // Build computes the rotation plan for the nodes s selects from f: each node's target image
@@ -125,10 +127,10 @@ func newGroupPlan(g *GroupFacts, n *NodeFacts, size int) *groupPlan {
 		g = &GroupFacts{Name: n.Group, Kind: n.Kind}
 	}
 	gp := &groupPlan{
-		facts:    g,
-		kind:     cmp.Or(g.Kind, n.Kind),
-		sources:  make([]*NodeFacts, 0, size),
-		evictees: make([][]evictee, 0, size),
+		facts:   g,
+		kind:    cmp.Or(g.Kind, n.Kind),
+		sources: make([]*NodeFacts, 0, size),
+		drains:  make([]drainSet, 0, size),
 	}
 	gp.group = Group{
 		Name:             g.Name,
@@ -148,7 +150,8 @@ func (gp *groupPlan) add(f *Facts, t *Target, n *NodeFacts) {
 	target, src := nodeTarget(t, n, gp.facts)
 	age := nodeAge(n, f.Now)
 	action, reason := decideAction(n, gp.facts, gp.kind, target, src, t.OlderThan, age)
-	pods := evictees(n)
+	var drain drainSet
+	drain, gp.scratch = drainSetOf(n, gp.scratch)
 	gp.group.Nodes = append(gp.group.Nodes, Node{
 		Name:         n.Name,
 		InstanceID:   n.InstanceID,
@@ -160,10 +163,10 @@ func (gp *groupPlan) add(f *Facts, t *Target, n *NodeFacts) {
 		Reason:       reason,
 		Age:          Duration(age),
 		Batch:        -1,
-		Evictions:    evictionNames(pods),
+		Evictions:    drain.names,
 	})
 	gp.sources = append(gp.sources, n)
-	gp.evictees = append(gp.evictees, pods)
+	gp.drains = append(gp.drains, drain)
 	switch action {
 	case ActionRotate:
 		gp.group.Counts.Rotate++
@@ -266,7 +269,7 @@ func (gp *groupPlan) blockers(dst []Blocker, batches []Batch, pdbs pdbIndex, del
 	}
 	for i := range gp.group.Nodes {
 		if gp.group.Nodes[i].Action == ActionRotate {
-			dst = nodeBlockers(dst, gp.group.Name, gp.sources[i], gp.evictees[i], pdbs, deleteEmptyDirData)
+			dst = nodeBlockers(dst, gp.group.Name, gp.sources[i], gp.drains[i], pdbs, deleteEmptyDirData)
 		}
 	}
 	return dst

@@ -23,58 +23,54 @@ func evictable(p *PodFacts) bool {
 	return !p.DaemonSet && !p.Mirror && !p.Finished
 }
 
-// evictee is a pod a drain evicts, with its namespace/name.
+// drainSet is the pods a drain of one node evicts, sorted by namespace/name.
+type drainSet struct {
+	// names are the pods' namespace/name, parallel to pods.
+	names []string
+	pods  []*PodFacts
+}
+
+// evictee is a pod a drain evicts, with its namespace/name, while a drain set is sorted.
 type evictee struct {
 	ref string
 	pod *PodFacts
 }
 
-// evictees returns the pods of n a drain evicts, sorted by namespace/name. Their names share
-// one allocation.
-func evictees(n *NodeFacts) []evictee {
-	count, size := 0, 0
+// drainSetOf returns the pods of n a drain evicts. scratch is working space, returned for
+// reuse by the next call; the names share one allocation.
+func drainSetOf(n *NodeFacts, scratch []evictee) (drainSet, []evictee) {
+	scratch = scratch[:0]
+	size := 0
 	for i := range n.Pods {
 		if p := &n.Pods[i]; evictable(p) {
-			count++
+			scratch = append(scratch, evictee{pod: p})
 			size += len(p.Namespace) + 1 + len(p.Name)
 		}
 	}
-	if count == 0 {
-		return nil
+	if len(scratch) == 0 {
+		return drainSet{}, scratch
 	}
-	var names strings.Builder
-	names.Grow(size)
-	out := make([]evictee, 0, count)
-	for i := range n.Pods {
-		if p := &n.Pods[i]; evictable(p) {
-			names.WriteString(p.Namespace)
-			names.WriteByte('/')
-			names.WriteString(p.Name)
-			out = append(out, evictee{pod: p})
-		}
+	var buf strings.Builder
+	buf.Grow(size)
+	for _, e := range scratch {
+		buf.WriteString(e.pod.Namespace)
+		buf.WriteByte('/')
+		buf.WriteString(e.pod.Name)
 	}
-	all, start := names.String(), 0
-	for i := range out {
-		end := start + len(out[i].pod.Namespace) + 1 + len(out[i].pod.Name)
-		out[i].ref, start = all[start:end], end
+	all, start := buf.String(), 0
+	for i := range scratch {
+		end := start + len(scratch[i].pod.Namespace) + 1 + len(scratch[i].pod.Name)
+		scratch[i].ref, start = all[start:end], end
 	}
 	byRef := func(a, b evictee) int { return strings.Compare(a.ref, b.ref) }
-	if !slices.IsSortedFunc(out, byRef) {
-		slices.SortFunc(out, byRef)
+	if !slices.IsSortedFunc(scratch, byRef) {
+		slices.SortFunc(scratch, byRef)
 	}
-	return out
-}
-
-// evictionNames lists the namespace/name of pods.
-func evictionNames(pods []evictee) []string {
-	if len(pods) == 0 {
-		return nil
+	ds := drainSet{names: make([]string, len(scratch)), pods: make([]*PodFacts, len(scratch))}
+	for i, e := range scratch {
+		ds.names[i], ds.pods[i] = e.ref, e.pod
 	}
-	names := make([]string, len(pods))
-	for i, p := range pods {
-		names[i] = p.ref
-	}
-	return names
+	return ds, scratch
 }
 
 // doNotDisrupt reports whether annotations opt out of disruption, and by which annotation.
@@ -124,9 +120,13 @@ func indexBlockingPDBs(pdbs []PDBFacts) pdbIndex {
 // nodeBlockers appends to dst what would stall the drain of node n of group: an opt-out
 // annotation on the node, and for each pod the drain evicts an opt-out annotation, budgets
 // that allow no disruption, a missing controller and emptyDir data the policy may not delete.
-// pods are the node's evictees, sorted.
-func nodeBlockers(dst []Blocker, group string, n *NodeFacts, pods []evictee, idx pdbIndex,
+// drain is the node's drain set.
+func nodeBlockers(dst []Blocker, group string, n *NodeFacts, drain drainSet, idx pdbIndex,
 	deleteEmptyDirData bool) []Blocker {
+	if free := cap(dst) - len(dst); free < len(drain.pods) {
+		// Grow by doubling: blockers can run to tens of thousands of large entries.
+		dst = slices.Grow(dst, max(len(dst), 2*len(drain.pods)))
+	}
 	if key, ok := doNotDisrupt(n.Annotations); ok {
 		dst = append(dst, Blocker{
 			Kind: BlockerDoNotDisrupt, Group: group, Node: n.Name,
@@ -136,10 +136,12 @@ func nodeBlockers(dst []Blocker, group string, n *NodeFacts, pods []evictee, idx
 	}
 	var namespace string
 	var budgets []budget
-	for i, e := range pods {
-		p, ref := e.pod, e.ref
-		if i == 0 || p.Namespace != namespace {
-			namespace, budgets = p.Namespace, idx[p.Namespace]
+	for i, p := range drain.pods {
+		// ref starts with the namespace: comparing that prefix reads the drain set's
+		// freshly written names rather than each pod's own string.
+		ref := drain.names[i]
+		if ns := ref[:len(p.Namespace)]; i == 0 || ns != namespace {
+			namespace, budgets = ns, idx[ns]
 		}
 		if key, ok := doNotDisrupt(p.Annotations); ok {
 			dst = append(dst, Blocker{

@@ -47,6 +47,7 @@ type Server struct {
 
 	httpServer *http.Server
 	url        string
+	transport  *http.Transport // of the clients AWSConfig builds
 }
 
 // NewServer returns a handler serving EC2, Auto Scaling, SSM and EKS for c.
@@ -59,8 +60,9 @@ func NewServer(c *Cloud) *Server {
 			"ssm":         newSSMService(c),
 			"eks":         newEKSService(c),
 		},
-		calls:  map[string]int{},
-		faults: map[string]*Fault{},
+		calls:     map[string]int{},
+		faults:    map[string]*Fault{},
+		transport: http.DefaultTransport.(*http.Transport).Clone(),
 	}
 }
 
@@ -83,6 +85,7 @@ func (s *Server) URL() string { return s.url }
 
 // Close stops a started server and its open connections.
 func (s *Server) Close() error {
+	s.transport.CloseIdleConnections()
 	if s.httpServer == nil {
 		return nil
 	}
@@ -93,8 +96,9 @@ func (s *Server) Close() error {
 }
 
 // AWSConfig returns a configuration for the SDK clients of this server: the
-// Cloud's region, static test credentials and the server's URL as
-// BaseEndpoint, so that ec2.NewFromConfig(srv.AWSConfig()) talks to it. For
+// Cloud's region, static test credentials, the server's URL as BaseEndpoint
+// and an HTTP client suited to loopback (see loopbackTransport), so that
+// ec2.NewFromConfig(srv.AWSConfig()) talks to it. For
 // a server that was not started, the endpoint is an unreachable loopback
 // address, never AWS itself; set BaseEndpoint to wherever the handler runs.
 func (s *Server) AWSConfig() aws.Config {
@@ -105,6 +109,7 @@ func (s *Server) AWSConfig() aws.Config {
 	return aws.Config{
 		Region:       s.cloud.Region(),
 		BaseEndpoint: aws.String(endpoint),
+		HTTPClient:   &http.Client{Transport: loopbackTransport{base: s.transport}},
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: TestAccessKeyID, SecretAccessKey: TestSecretAccessKey, Source: "awssim"}, nil
 		}),

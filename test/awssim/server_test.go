@@ -292,3 +292,22 @@ func TestEnvironmentEndpoint(t *testing.T) {
 		t.Errorf("got %d reservations through AWS_ENDPOINT_URL, want 3", n)
 	}
 }
+
+func TestLoopbackClientsNeverRetry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("makes 1,500 calls")
+	}
+	srv := startServer(t, instanceCloud(t, 12))
+	cfg := srv.AWSConfig()
+	cfg.RetryMaxAttempts = 1
+	client := ec2.NewFromConfig(cfg)
+	const calls = 1500
+	for i := range calls {
+		if _, err := client.DescribeInstances(ctx(t), &ec2.DescribeInstancesInput{MaxResults: aws.Int32(5)}); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if got := srv.TotalCalls(); got != calls {
+		t.Errorf("server saw %d calls, want %d", got, calls)
+	}
+}
