@@ -146,7 +146,7 @@ func (c *Clients) LatestImages(ctx context.Context, queries []ImageQuery) (map[I
 	for _, q := range queries {
 		name := ParameterName(q)
 		if name == "" {
-			return nil, fmt.Errorf("no EKS-optimized image is published for %s; use AL2, AL2023 or Bottlerocket on amd64 or arm64, or pass --ami ami-...", q)
+			return nil, fmt.Errorf("no EKS-optimized image is published for %s; use AL2, AL2023 or Bottlerocket on amd64 or arm64, or name an image with --ami", q)
 		}
 		if _, seen := byName[name]; !seen {
 			names = append(names, name)
@@ -186,7 +186,7 @@ func (c *Clients) LatestImages(ctx context.Context, queries []ImageQuery) (map[I
 		if len(missing) > 1 {
 			more = fmt.Sprintf(" (nor %d other parameter(s))", len(missing)-1)
 		}
-		return nil, fmt.Errorf("no EKS-optimized image for %s in region %s: SSM parameter %s does not exist%s; check the cluster's Kubernetes version or pass --ami ami-...", byName[name][0], c.Region, name, more)
+		return nil, fmt.Errorf("no EKS-optimized image for %s in region %s: SSM parameter %s does not exist%s; check the cluster's Kubernetes version or name an image with --ami", byName[name][0], c.Region, name, more)
 	}
 	return out, nil
 }

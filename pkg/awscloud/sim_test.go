@@ -222,12 +222,11 @@ func TestAutoScalingGroupsMissingTemplateVersion(t *testing.T) {
 
 func TestAutoScalingPaging(t *testing.T) {
 	s := newSim(t)
-	var names, lcs []string
+	var names []string
 	for i := range 120 {
 		lc := fmt.Sprintf("lc-%03d", i%60)
 		if i < 60 {
 			must(t, s.cloud.AddLaunchConfiguration(awssim.LaunchConfiguration{Name: lc, ImageID: amiID(100 + i)}))
-			lcs = append(lcs, lc)
 		}
 		name := fmt.Sprintf("group-%03d", i)
 		must(t, s.cloud.AddAutoScalingGroup(awssim.AutoScalingGroup{Name: name, MaxSize: 3, LaunchConfigurationName: lc}))

@@ -133,8 +133,13 @@ func writeXML(w http.ResponseWriter, status int, requestID string, encode func(*
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)
-	if err := encode(enc); err == nil {
+	err := encode(enc)
+	if err == nil {
 		err = enc.Flush()
+	}
+	if err != nil {
+		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
+		return
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.Header().Set("x-amzn-RequestId", requestID)
