@@ -100,14 +100,8 @@ func (o *PlanOptions) Validate() error {
 	default:
 		return usageErrorf("--output %q is not supported; use wide, json or yaml", o.Output)
 	}
-	if _, err := plan.ParseIntOrPercent(o.MaxSurge); err != nil {
-		return usageErrorf("--max-surge: %w", err)
-	}
-	if _, err := plan.ParseIntOrPercent(o.MaxUnavailable); err != nil {
-		return usageErrorf("--max-unavailable: %w", err)
-	}
-	if o.MaxSurge == "0" && o.MaxUnavailable == "0" || o.MaxSurge == "0%" && o.MaxUnavailable == "0%" {
-		return usageErrorf("--max-surge and --max-unavailable cannot both be 0; allow at least one node of surge or unavailability")
+	if err := plan.ValidatePolicy(o.policy()); err != nil {
+		return &UsageError{Err: err}
 	}
 	o.selector = labels.Everything()
 	if o.Selector != "" {
@@ -168,6 +162,9 @@ func (o *PlanOptions) BuildPlan(ctx context.Context) (*plan.Plan, error) {
 		target.AMI = o.AMI
 	}
 	sel := plan.Selection{Groups: o.Nodegroups, Nodes: o.Nodes, Selector: o.selector}
-	policy := plan.Policy{MaxSurge: o.MaxSurge, MaxUnavailable: o.MaxUnavailable, DeleteEmptyDirData: o.DeleteEmptyDirData}
-	return plan.Build(*facts, target, sel, policy)
+	return plan.Build(*facts, target, sel, o.policy())
+}
+
+func (o *PlanOptions) policy() plan.Policy {
+	return plan.Policy{MaxSurge: o.MaxSurge, MaxUnavailable: o.MaxUnavailable, DeleteEmptyDirData: o.DeleteEmptyDirData}
 }

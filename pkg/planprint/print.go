@@ -24,6 +24,9 @@ const (
 	FormatYAML  = "yaml"
 )
 
+// maxBlockerLines bounds the blockers the plain table lists; wide lists them all.
+const maxBlockerLines = 25
+
 // JSON returns the plan as indented JSON followed by a newline.
 func JSON(p *plan.Plan) ([]byte, error) {
 	data, err := json.MarshalIndent(p, "", "  ")
@@ -109,7 +112,11 @@ func printTable(w io.Writer, p *plan.Plan, wide bool) error {
 	if len(p.Blockers) > 0 {
 		fmt.Fprintf(tw, "\nBlockers (%d): these would stall or slow the rotation\n", len(p.Blockers))
 		fmt.Fprintln(tw, "  KIND\tGROUP\tNODE\tMESSAGE")
-		for _, b := range p.Blockers {
+		for i, b := range p.Blockers {
+			if i == maxBlockerLines && !wide {
+				fmt.Fprintf(tw, "  ... and %d more (-o wide or -o json lists them all)\n", len(p.Blockers)-i)
+				break
+			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", b.Kind, orDash(b.Group), orDash(b.Node), b.Message)
 		}
 	}
