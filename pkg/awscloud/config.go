@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/smithy-go/logging"
 )
 
 // credentialsTimeout bounds the first credential retrieval, which may walk the whole
@@ -27,6 +28,8 @@ const credentialsTimeout = 30 * time.Second
 func LoadConfig(ctx context.Context, region, profile string) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }),
+		// The SDK logs warnings to stderr, which belongs to the command's own output.
+		config.WithLogger(logging.Nop{}),
 	}
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))

@@ -264,3 +264,35 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version printed %q (exit %d)", r.out, r.code)
 	}
 }
+
+// TestPlanThroughAWSEndpointURL loads the AWS configuration the way the plugin does, with the
+// endpoint, region and credentials coming from the standard environment variables.
+func TestPlanThroughAWSEndpointURL(t *testing.T) {
+	w := newTestWorld(t)
+	t.Setenv("HOME", t.TempDir())
+	for _, kv := range w.server.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	base := w.env.NewClients
+	env := w.env
+	env.NewClients = func(ctx context.Context, g *GlobalOptions) (*Clients, error) {
+		withFakeKube, err := base(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := awscloud.LoadConfig(ctx, g.Region, g.Profile)
+		if err != nil {
+			return nil, err
+		}
+		return &Clients{Kubernetes: withFakeKube.Kubernetes, Cloud: awscloud.NewClients(cfg)}, nil
+	}
+	w.server.ResetCalls()
+	r := run(t, env, "plan", "--nodegroup", "workers")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.out, "workers-000") || w.server.Calls()["ec2:DescribeInstances"] == 0 {
+		t.Errorf("plan did not go through the simulator (calls %v):\n%s", w.server.Calls(), r.out)
+	}
+}
