@@ -3,7 +3,7 @@
 GO         ?= go
 BIN        ?= bin
 PREFIX     ?= $(HOME)/.local
-VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION    ?= $(shell git describe --tags --match 'v*' --dirty 2>/dev/null || echo v0.0.0-dev)
 COMMIT     ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 STATICCHECK_VERSION := v0.8.2

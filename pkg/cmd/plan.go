@@ -57,7 +57,7 @@ picks the newest EKS-optimized image for each node's Kubernetes version, archite
   kubectl rotate plan --nodegroup workers-a --ami ami-0123456789abcdef0 --out plan.json
 
   # Nodes older than 30 days, two at a time
-  kubectl rotate plan --older-than 720h --max-surge 2`,
+  kubectl rotate plan --older-than 30d --max-surge 2`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
@@ -74,7 +74,7 @@ picks the newest EKS-optimized image for each node's Kubernetes version, archite
 func (o *PlanOptions) AddFlags(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVar(&o.AMI, "ami", "", `target image: an AMI ID, or "latest" for the newest EKS-optimized image (default: each group's launch template)`)
-	f.DurationVar(&o.OlderThan, "older-than", 0, "also rotate nodes older than this, whatever their image (e.g. 720h)")
+	f.Var(ageValue{&o.OlderThan}, "older-than", "also rotate nodes older than this, whatever their image (e.g. 30d or 36h)")
 	f.StringArrayVar(&o.Nodegroups, "nodegroup", nil, "rotate only this node group: ASG, EKS node group, kops instance group or Karpenter node pool (repeatable)")
 	f.StringVarP(&o.Selector, "selector", "l", "", "rotate only nodes matching this label selector")
 	f.StringArrayVar(&o.Nodes, "node", nil, "rotate only this node (repeatable)")
@@ -93,7 +93,7 @@ func (o *PlanOptions) Validate() error {
 		}
 	}
 	if o.OlderThan < 0 {
-		return usageErrorf("--older-than must be positive, e.g. 720h")
+		return usageErrorf("--older-than must be positive, e.g. 30d")
 	}
 	switch o.Output {
 	case "", "wide", "json", "yaml":

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -294,5 +295,30 @@ func TestPlanThroughAWSEndpointURL(t *testing.T) {
 	}
 	if !strings.Contains(r.out, "workers-000") || w.server.Calls()["ec2:DescribeInstances"] == 0 {
 		t.Errorf("plan did not go through the simulator (calls %v):\n%s", w.server.Calls(), r.out)
+	}
+}
+
+func TestPlanOlderThan(t *testing.T) {
+	tests := []struct {
+		name    string
+		age     string
+		code    int
+		rotated int
+	}{
+		{name: "days, all nodes older", age: "30d", code: ExitOK, rotated: 8},
+		{name: "hours, none older", age: "1000h", code: ExitOK, rotated: 6},
+		{name: "not a duration", age: "a month", code: ExitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newTestWorld(t)
+			r := run(t, w.env, "plan", "--older-than", tt.age)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d: %s", r.code, tt.code, r.errOut)
+			}
+			if tt.code == ExitOK && !strings.Contains(r.out, fmt.Sprintf("Rotation plan: %d to rotate", tt.rotated)) {
+				t.Errorf("want %d to rotate:\n%s", tt.rotated, r.out)
+			}
+		})
 	}
 }

@@ -29,6 +29,16 @@ func newAutoScalingService(c *Cloud) *autoScalingService {
 		"DescribeAutoScalingGroups":    s.describeAutoScalingGroups,
 		"DescribeLaunchConfigurations": s.describeLaunchConfigurations,
 		"DescribeAutoScalingInstances": s.describeAutoScalingInstances,
+		"DescribeScalingActivities":    s.describeScalingActivities,
+		"DescribeTags":                 s.describeTags,
+
+		"SetDesiredCapacity":                  s.setDesiredCapacity,
+		"UpdateAutoScalingGroup":              s.updateAutoScalingGroup,
+		"TerminateInstanceInAutoScalingGroup": s.terminateInstanceInAutoScalingGroup,
+		"DetachInstances":                     s.detachInstances,
+		"SetInstanceProtection":               s.setInstanceProtection,
+		"CreateOrUpdateTags":                  s.createOrUpdateTags,
+		"DeleteTags":                          s.deleteTags,
 	}
 	return s
 }

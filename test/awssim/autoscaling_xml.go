@@ -151,21 +151,22 @@ func lifecycleState(inst Instance) string {
 // asgGroupOf renders a group as DescribeAutoScalingGroups shows it.
 func asgGroupOf(v groupView, account string) asgGroup {
 	g := asgGroup{
-		AutoScalingGroupName:    v.Name,
-		AutoScalingGroupARN:     v.ARN,
-		LaunchConfigurationName: v.LaunchConfigurationName,
-		LaunchTemplate:          asgSpec(v.LaunchTemplate),
-		MinSize:                 v.MinSize,
-		MaxSize:                 v.MaxSize,
-		DesiredCapacity:         v.DesiredCapacity,
-		DefaultCooldown:         300,
-		AvailabilityZones:       v.Zones,
-		HealthCheckType:         v.HealthCheckType,
-		HealthCheckGracePeriod:  300,
-		CreatedTime:             xmlTime(v.CreatedTime),
-		VPCZoneIdentifier:       v.VPCZoneIdentifier,
-		TerminationPolicies:     []string{"Default"},
-		ServiceLinkedRoleARN:    "arn:aws:iam::" + account + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+		AutoScalingGroupName:             v.Name,
+		AutoScalingGroupARN:              v.ARN,
+		LaunchConfigurationName:          v.LaunchConfigurationName,
+		LaunchTemplate:                   asgSpec(v.LaunchTemplate),
+		MinSize:                          v.MinSize,
+		MaxSize:                          v.MaxSize,
+		DesiredCapacity:                  v.DesiredCapacity,
+		DefaultCooldown:                  300,
+		AvailabilityZones:                v.Zones,
+		HealthCheckType:                  v.HealthCheckType,
+		HealthCheckGracePeriod:           300,
+		CreatedTime:                      xmlTime(v.CreatedTime),
+		VPCZoneIdentifier:                v.VPCZoneIdentifier,
+		TerminationPolicies:              []string{"Default"},
+		NewInstancesProtectedFromScaleIn: v.NewInstancesProtectedFromScaleIn,
+		ServiceLinkedRoleARN:             "arn:aws:iam::" + account + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
 	}
 	if m := v.MixedInstances; m != nil {
 		p := &asgMixedInstancesPolicy{
@@ -199,7 +200,7 @@ func asgGroupOf(v groupView, account string) asgGroup {
 		})
 	}
 	for k, val := range v.Tags {
-		g.Tags = append(g.Tags, asgTag{ResourceID: v.Name, ResourceType: "auto-scaling-group", Key: k, Value: val, PropagateAtLaunch: true})
+		g.Tags = append(g.Tags, asgTag{ResourceID: v.Name, ResourceType: "auto-scaling-group", Key: k, Value: val, PropagateAtLaunch: !v.NoPropagateTags[k]})
 	}
 	slices.SortFunc(g.Tags, func(a, b asgTag) int { return cmp.Compare(a.Key, b.Key) })
 	return g

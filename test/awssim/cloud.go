@@ -54,6 +54,19 @@ type Cloud struct {
 	nodegroups   map[string]map[string]Nodegroup // cluster -> node group name -> node group
 
 	params map[string]Parameter
+
+	// The simulation: lifecycle timings, when each instance entered its
+	// current state, scaling activities, per-group launch bookkeeping,
+	// node group updates and event subscribers.
+	lifecycle  Lifecycle
+	stateSince map[string]time.Time
+	activities map[string][]activityRecord // group name -> activities, oldest first
+	actSeq     uint64
+	launchTurn map[string]int    // group name -> next override of a mixed instances policy
+	launchErr  map[string]string // group name -> the launch failure last recorded
+	causes     map[string]string // group name -> what last changed its desired capacity
+	ngUpdates  map[string]nodegroupUpdate
+	subs       map[*subscriber]struct{}
 }
 
 // NewCloud returns an empty account in region, owned by DefaultAccountID.
@@ -72,6 +85,14 @@ func NewCloud(region string) *Cloud {
 		clusters:      map[string]EKSCluster{},
 		nodegroups:    map[string]map[string]Nodegroup{},
 		params:        map[string]Parameter{},
+		lifecycle:     DefaultLifecycle(),
+		stateSince:    map[string]time.Time{},
+		activities:    map[string][]activityRecord{},
+		launchTurn:    map[string]int{},
+		launchErr:     map[string]string{},
+		causes:        map[string]string{},
+		ngUpdates:     map[string]nodegroupUpdate{},
+		subs:          map[*subscriber]struct{}{},
 	}
 }
 
@@ -87,6 +108,13 @@ func (c *Cloud) SetClock(now func() time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = now
+}
+
+// clock returns the current time of the Cloud's clock.
+func (c *Cloud) clock() time.Time {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.now()
 }
 
 // NewInstanceID returns a fresh instance ID in AWS's 17-hex-digit form that no

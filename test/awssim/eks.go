@@ -23,6 +23,7 @@ type eksRoute struct {
 	op        string
 	cluster   string
 	nodegroup string
+	update    string
 }
 
 // parseEKSPath maps a method and path onto an operation and its labels.
@@ -35,10 +36,21 @@ func parseEKSPath(method, escapedPath string) (eksRoute, bool) {
 		}
 		segments[i] = unescaped
 	}
-	if method != http.MethodGet || len(segments) == 0 || segments[0] != "clusters" {
+	if len(segments) == 0 || segments[0] != "clusters" {
+		return eksRoute{}, false
+	}
+	if method == http.MethodPost {
+		if len(segments) == 5 && segments[2] == "node-groups" && segments[3] != "" && segments[4] == "update-config" {
+			return eksRoute{op: "UpdateNodegroupConfig", cluster: segments[1], nodegroup: segments[3]}, true
+		}
+		return eksRoute{}, false
+	}
+	if method != http.MethodGet {
 		return eksRoute{}, false
 	}
 	switch {
+	case len(segments) == 4 && segments[2] == "updates" && segments[3] != "":
+		return eksRoute{op: "DescribeUpdate", cluster: segments[1], update: segments[3]}, true
 	case len(segments) == 1:
 		return eksRoute{op: "ListClusters"}, true
 	case len(segments) == 2 && segments[1] != "":
@@ -72,6 +84,10 @@ func (s *eksService) call(op string, r *http.Request) (any, error) {
 		return s.listNodegroups(route.cluster, q)
 	case "DescribeNodegroup":
 		return s.describeNodegroup(route.cluster, route.nodegroup)
+	case "UpdateNodegroupConfig":
+		return s.updateNodegroupConfig(route.cluster, route.nodegroup, r)
+	case "DescribeUpdate":
+		return s.describeUpdate(route.cluster, route.update, q.Get("nodegroupName"))
 	}
 	return nil, &apiError{status: http.StatusNotFound, code: "UnknownOperationException", message: "No operation " + op}
 }
@@ -112,6 +128,13 @@ func eksPage(q url.Values, op string) (limit int, after string, err error) {
 func errClusterNotFound(name string) *apiError {
 	return &apiError{status: http.StatusNotFound, code: "ResourceNotFoundException",
 		message: "No cluster found for name: " + name + ".", fields: map[string]string{"clusterName": name}}
+}
+
+// errNodegroupNotFound is EKS's ResourceNotFoundException for a node group.
+func errNodegroupNotFound(cluster, name string) *apiError {
+	return &apiError{status: http.StatusNotFound, code: "ResourceNotFoundException",
+		message: "No node group found for name: " + name + ".",
+		fields:  map[string]string{"clusterName": cluster, "nodegroupName": name}}
 }
 
 // listClusters implements ListClusters.
@@ -228,9 +251,7 @@ func (s *eksService) describeNodegroup(cluster, name string) (any, error) {
 	}
 	ng, ok := s.cloud.Nodegroup(cluster, name)
 	if !ok {
-		return nil, &apiError{status: http.StatusNotFound, code: "ResourceNotFoundException",
-			message: "No node group found for name: " + name + ".",
-			fields:  map[string]string{"clusterName": cluster, "nodegroupName": name}}
+		return nil, errNodegroupNotFound(cluster, name)
 	}
 	out := eksNodegroup{
 		NodegroupName:  ng.Name,

@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -47,6 +48,12 @@ type AutoScalingGroup struct {
 	HealthCheckType         string // "EC2" when empty
 	CreatedTime             time.Time
 	Tags                    map[string]string
+	// NoPropagateTags holds the keys of the tags whose PropagateAtLaunch is
+	// false; every other tag is copied to the instances the group launches.
+	NoPropagateTags map[string]bool
+	// NewInstancesProtectedFromScaleIn protects the instances the group
+	// launches from scale in.
+	NewInstancesProtectedFromScaleIn bool
 }
 
 // LaunchConfiguration is an Auto Scaling launch configuration.
@@ -303,6 +310,9 @@ func cloneGroup(g AutoScalingGroup) AutoScalingGroup {
 	g.Zones = slices.Clone(g.Zones)
 	g.LaunchTemplate = cloneRef(g.LaunchTemplate)
 	g.Tags = cloneTags(g.Tags)
+	if g.NoPropagateTags != nil {
+		g.NoPropagateTags = maps.Clone(g.NoPropagateTags)
+	}
 	if g.MixedInstances != nil {
 		m := *g.MixedInstances
 		m.Overrides = slices.Clone(m.Overrides)

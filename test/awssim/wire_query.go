@@ -101,6 +101,46 @@ func queryFilters(form url.Values, prefix, valuesPrefix string) []filter {
 	return filters
 }
 
+// queryStructs parses a list of structures: prefix N.Member=value, e.g.
+// Tags.member.1.Key / Tags.member.1.Value. It returns one map of member
+// name (the rest of the key after "N.") to value per index, in index order,
+// and whether the list appears at all (an empty list is sent as its name
+// alone: Tags= for Tags.member.).
+func queryStructs(form url.Values, prefix string) ([]map[string]string, bool) {
+	byIndex := map[int]map[string]string{}
+	present := false
+	bare := strings.TrimSuffix(prefix, "member.")
+	for key, values := range form {
+		if key+"." == bare {
+			present = true
+		}
+		rest, ok := strings.CutPrefix(key, prefix)
+		if !ok || len(values) == 0 {
+			continue
+		}
+		present = true
+		head, member, ok := strings.Cut(rest, ".")
+		n, err := strconv.Atoi(head)
+		if !ok || err != nil || n < 1 {
+			continue
+		}
+		if byIndex[n] == nil {
+			byIndex[n] = map[string]string{}
+		}
+		byIndex[n][member] = values[0]
+	}
+	indexes := make([]int, 0, len(byIndex))
+	for n := range byIndex {
+		indexes = append(indexes, n)
+	}
+	slices.Sort(indexes)
+	out := make([]map[string]string, len(indexes))
+	for i, n := range indexes {
+		out[i] = byIndex[n]
+	}
+	return out, present
+}
+
 // queryBool reads an optional boolean parameter.
 func queryBool(form url.Values, key string, def bool) (bool, error) {
 	raw := form.Get(key)
