@@ -64,12 +64,12 @@ func asgBool(form url.Values, key, member string, required bool) (*bool, error) 
 	return &b, nil
 }
 
-// asgIDs reads InstanceIds.member.N, at most max of them.
-func asgIDs(form url.Values, max int) ([]string, error) {
+// asgIDs reads InstanceIds.member.N, at most limit of them.
+func asgIDs(form url.Values, limit int) ([]string, error) {
 	ids := queryList(form, "InstanceIds.member.")
-	if len(ids) > max {
+	if len(ids) > limit {
 		return nil, validationError(strings.Join(ids, ","), "instanceIds",
-			"Member must have length less than or equal to "+strconv.Itoa(max))
+			"Member must have length less than or equal to "+strconv.Itoa(limit))
 	}
 	return ids, nil
 }
@@ -261,5 +261,8 @@ func (s *autoScalingService) setInstanceProtection(form url.Values) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.cloud.setInstanceProtection(name, ids, *protected)
+	if err := s.cloud.setInstanceProtection(name, ids, *protected); err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil // an empty SetInstanceProtectionResult, as AWS sends
 }

@@ -25,6 +25,11 @@ var ErrInvalid = errors.New("awssim: invalid resource")
 // templates and configurations, Auto Scaling groups, EKS clusters and node
 // groups, and SSM parameters. It is safe for concurrent use; every method
 // takes and returns copies, so callers never share memory with the model.
+//
+// A Cloud changes on its own only when reconciled (Reconcile, or Run in the
+// background): then instances boot and shut down and groups launch and
+// terminate instances to meet their desired capacity. Subscribe reports
+// every change of an instance's state.
 type Cloud struct {
 	mu        sync.RWMutex
 	region    string

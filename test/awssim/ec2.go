@@ -20,6 +20,10 @@ func newEC2Service(c *Cloud) *ec2Service {
 		"DescribeImages":                 s.describeImages,
 		"DescribeLaunchTemplates":        s.describeLaunchTemplates,
 		"DescribeLaunchTemplateVersions": s.describeLaunchTemplateVersions,
+		"DescribeInstanceStatus":         s.describeInstanceStatus,
+		"TerminateInstances":             s.terminateInstances,
+		"CreateTags":                     s.createTags,
+		"DeleteTags":                     s.deleteTags,
 	}
 	return s
 }

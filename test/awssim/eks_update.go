@@ -91,9 +91,7 @@ func (s *eksService) describeUpdate(cluster, id, nodegroup string) (any, error) 
 	if _, ok := s.cloud.Cluster(cluster); !ok {
 		return nil, errClusterNotFound(cluster)
 	}
-	s.cloud.mu.RLock()
-	u, ok := s.cloud.ngUpdates[id]
-	s.cloud.mu.RUnlock()
+	u, ok := s.cloud.nodegroupUpdate(id)
 	if !ok || u.cluster != cluster || u.nodegroup != nodegroup {
 		return nil, &apiError{status: http.StatusNotFound, code: "ResourceNotFoundException",
 			message: "No update found for ID: " + id + ".", fields: map[string]string{"clusterName": cluster, "nodegroupName": nodegroup}}
@@ -197,4 +195,12 @@ func (c *Cloud) updateNodegroupConfig(cluster, name string, scaling *scalingPatc
 	}
 	c.ngUpdates[u.id] = u
 	return u, nil
+}
+
+// nodegroupUpdate returns the node group update with the given ID.
+func (c *Cloud) nodegroupUpdate(id string) (nodegroupUpdate, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	u, ok := c.ngUpdates[id]
+	return u, ok
 }

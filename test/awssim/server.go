@@ -41,9 +41,11 @@ type Server struct {
 	services map[string]service
 	requests atomic.Uint64
 
-	mu     sync.Mutex
-	calls  map[string]int
-	faults map[string]*Fault
+	mu        sync.Mutex
+	calls     map[string]int
+	faults    map[string]*Fault
+	throttles map[string]Throttle     // service -> its limits; absent means off
+	buckets   map[string]*bucketState // "service:Operation" -> its bucket
 
 	httpServer *http.Server
 	url        string
@@ -62,6 +64,8 @@ func NewServer(c *Cloud) *Server {
 		},
 		calls:     map[string]int{},
 		faults:    map[string]*Fault{},
+		throttles: map[string]Throttle{},
+		buckets:   map[string]*bucketState{},
 		transport: http.DefaultTransport.(*http.Transport).Clone(),
 	}
 }
@@ -131,7 +135,7 @@ func (s *Server) Environ() []string {
 // Calls returns how many times each operation was called, keyed
 // "service:Operation" (e.g. "ec2:DescribeInstances"). Requests refused before
 // an operation was identified (unsigned, unknown action) are not counted;
-// calls answered with an error or an injected fault are.
+// calls answered with an error, an injected fault or throttling are.
 func (s *Server) Calls() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -223,6 +227,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if fault := s.countCall(name + ":" + op); fault != nil {
 		svc.writeError(w, requestID, fault)
+		return
+	}
+	if throttled := s.throttle(name, op); throttled != nil {
+		svc.writeError(w, requestID, throttled)
 		return
 	}
 	out, err := svc.call(op, r)

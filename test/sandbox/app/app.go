@@ -16,13 +16,14 @@ import (
 	"time"
 
 	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/binaries"
-	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/cluster"
+	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/scenario"
+	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/stack"
 )
 
 const usage = `Usage: sandbox <command> [flags]
 
 Commands:
-  up      build what is missing, start a local cluster with demo nodes, run until Ctrl-C
+  up      build what is missing, start a scenario's cluster and AWS account, run until Ctrl-C
   build   build kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok
 
 Run "sandbox <command> -h" for the flags of a command.
@@ -53,6 +54,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	return err
 }
+
+// ReadyFile is created in the state directory once the sandbox is ready and removed when it
+// stops, so that scripts can wait for it.
+const ReadyFile = "ready"
 
 // commonFlags locate the state and bin directories.
 type commonFlags struct {
@@ -121,13 +126,14 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var f commonFlags
 	f.register(fs)
-	nodes := fs.Int("nodes", 3, "number of demo nodes to register")
+	name := fs.String("scenario", "small", "scenario to start: "+strings.Join(scenario.Names(), ", ")+", or a scenario file")
 	noBuild := fs.Bool("no-build", false, "use the binaries in --bin-dir as they are")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *nodes < 0 {
-		return fmt.Errorf("--nodes must not be negative, got %d", *nodes)
+	sc, err := scenario.Load(*name)
+	if err != nil {
+		return err
 	}
 	moduleDir, err := f.complete()
 	if err != nil {
@@ -139,49 +145,44 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	fmt.Fprintf(stdout, "starting the cluster in %s (component logs in %s)\n", f.dir, filepath.Join(f.dir, "logs"))
+	fmt.Fprintf(stdout, "starting scenario %q in %s (component logs in %s)\n", sc.Name, f.dir, filepath.Join(f.dir, "logs"))
 	start := time.Now()
-	c, err := cluster.Start(ctx, cluster.Options{Dir: f.dir, BinDir: f.binDir, Progress: stdout})
+	s, err := stack.Start(ctx, stack.Options{Dir: f.dir, BinDir: f.binDir, Scenario: sc, Progress: stdout})
 	if err != nil {
-		return fmt.Errorf("start cluster: %w", err)
+		return fmt.Errorf("start sandbox: %w", err)
 	}
 	defer func() {
-		fmt.Fprintln(stdout, "stopping the cluster")
+		fmt.Fprintln(stdout, "stopping the sandbox")
 		begin := time.Now()
-		if err := c.Stop(); err != nil {
+		if err := s.Stop(); err != nil {
 			fmt.Fprintf(stderr, "stop: %v\n", err)
 			return
 		}
-		fmt.Fprintf(stdout, "cluster stopped (%s)\n", time.Since(begin).Round(100*time.Millisecond))
+		fmt.Fprintf(stdout, "sandbox stopped (%s)\n", time.Since(begin).Round(100*time.Millisecond))
 	}()
-
-	if *nodes > 0 {
-		addCtx, cancel := context.WithTimeout(ctx, time.Minute)
-		added, err := c.AddNodes(addCtx, cluster.DemoNodes(*nodes)...)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("add demo nodes: %w", err)
-		}
-		names := make([]string, len(added))
-		for i, n := range added {
-			names[i] = n.Name + " (" + n.Spec.ProviderID + ")"
-		}
-		fmt.Fprintf(stdout, "%d demo nodes Ready: %s\n", len(added), strings.Join(names, ", "))
+	if err := os.WriteFile(filepath.Join(f.dir, ReadyFile), []byte(time.Now().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write ready marker: %w", err)
 	}
+	defer os.Remove(filepath.Join(f.dir, ReadyFile))
+
 	kubectl := filepath.Join(f.binDir, binaries.Kubectl)
 	fmt.Fprintf(stdout, `
-Sandbox cluster %s is running (ready in %s).
+Sandbox %q is running: Kubernetes %s, %d nodes on %s, new image %s published (ready in %s).
 
   export KUBECONFIG=%s
-  %s get nodes -o wide
+  . %s                  # AWS endpoint, region and test credentials
+  export PATH=%s:$PATH
+  kubectl get nodes -o wide
+  kubectl rotate plan
 
 Press Ctrl-C to stop it.
-`, c.Version(), time.Since(start).Round(100*time.Millisecond), c.Kubeconfig(), kubectl)
+`, sc.Name, s.Cluster.Version(), sc.Nodes(), sc.Images.Old.ID, sc.Images.New.ID, time.Since(start).Round(100*time.Millisecond),
+		s.Kubeconfig(), s.AWSEnvPath(), filepath.Dir(kubectl))
 
 	select {
 	case <-ctx.Done():
 		return nil
-	case <-c.Done():
-		return fmt.Errorf("cluster failed: %w", c.Err())
+	case <-s.Done():
+		return fmt.Errorf("cluster failed: %w", s.Err())
 	}
 }

@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"strings"
@@ -109,7 +111,7 @@ func NewNode(s NodeSpec) *corev1.Node {
 			Allocatable: s.Capacity,
 			Addresses:   addresses,
 			NodeInfo: corev1.NodeSystemInfo{
-				MachineID:               strings.TrimPrefix(s.InstanceID, "i-"),
+				MachineID:               machineID(s.InstanceID),
 				SystemUUID:              "ec2" + strings.TrimPrefix(s.InstanceID, "i-"),
 				KernelVersion:           "6.1.158-180.294.amzn2023." + kernelArch(s.Arch),
 				OSImage:                 s.OSImage,
@@ -246,4 +248,12 @@ func nodeReady(n *corev1.Node) bool {
 		}
 	}
 	return false
+}
+
+// machineID derives a stable 32-hex-digit machine ID from the instance ID, as
+// /etc/machine-id holds. It always contains letters, so that templated kwok stages
+// never read it as a number.
+func machineID(instanceID string) string {
+	sum := sha256.Sum256([]byte(instanceID))
+	return "ec2" + hex.EncodeToString(sum[:])[:29]
 }
