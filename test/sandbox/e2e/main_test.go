@@ -94,6 +94,40 @@ func start(ctx context.Context) (*env, func(), error) {
 	return &env{stack: s, plugin: plugin, binDir: built.BinDir}, stop, nil
 }
 
+// freshSandbox starts a sandbox of its own for a test that changes the cluster, with the
+// scenario's delays shortened, and stops it when the test ends. It shares the binaries.
+func freshSandbox(t *testing.T, name string, adjust func(*scenario.Scenario)) *env {
+	t.Helper()
+	sc, err := scenario.Load(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.BootDelay.Duration, sc.ShutdownDelay.Duration = 2*time.Second, time.Second
+	if adjust != nil {
+		adjust(sc)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	s, err := stack.Start(ctx, stack.Options{Dir: t.TempDir(), BinDir: sandbox.binDir, Scenario: sc, Progress: testWriter{t}})
+	if err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("stop sandbox: %v", err)
+		}
+	})
+	return &env{stack: s, plugin: sandbox.plugin, binDir: sandbox.binDir}
+}
+
+// testWriter sends progress lines to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
 // result is what one run of a command printed and how it exited.
 type result struct {
 	code        int
