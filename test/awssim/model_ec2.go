@@ -1,7 +1,6 @@
 package awssim
 
 import (
-	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -299,20 +298,7 @@ func (c *Cloud) removeLocked(inst Instance) {
 func (c *Cloud) instancesByID(ids []string) (found []Instance, missing []string) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		if inst, ok := c.instances[id]; ok {
-			found = append(found, cloneInstance(inst))
-		} else {
-			missing = append(missing, id)
-		}
-	}
-	slices.SortFunc(found, func(a, b Instance) int { return cmp.Compare(a.ID, b.ID) })
-	return found, missing
+	return byIDs(ids, c.instances, cloneInstance)
 }
 
 // instancesPage returns one page of matching instances in ID order; see pageOf.
@@ -332,19 +318,29 @@ func (c *Cloud) instancesPageLocked(after string, limit int, match func(*Instanc
 func (c *Cloud) imagesByID(ids []string) (found []Image, missing []string) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	return byIDs(ids, c.images, cloneImage)
+}
+
+// byIDs returns copies of the items with the given IDs, ordered by ID and without
+// duplicates, and the IDs that name no item. The caller holds the lock.
+func byIDs[T any](ids []string, items map[string]T, clone func(T) T) (found []T, missing []string) {
 	seen := make(map[string]bool, len(ids))
+	var foundIDs []string
 	for _, id := range ids {
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		if img, ok := c.images[id]; ok {
-			found = append(found, cloneImage(img))
+		if _, ok := items[id]; ok {
+			foundIDs = append(foundIDs, id)
 		} else {
 			missing = append(missing, id)
 		}
 	}
-	slices.SortFunc(found, func(a, b Image) int { return cmp.Compare(a.ID, b.ID) })
+	slices.Sort(foundIDs)
+	for _, id := range foundIDs {
+		found = append(found, clone(items[id]))
+	}
 	return found, missing
 }
 

@@ -154,6 +154,8 @@ func (c *Cluster) start(ctx context.Context) error {
 		schedulerKubeconfig:  filepath.Join(runDir, "kube-scheduler.kubeconfig"),
 		kwokKubeconfig:       filepath.Join(runDir, "kwok.kubeconfig"),
 		kwokConfig:           filepath.Join(runDir, "kwok.yaml"),
+		auditPolicy:          filepath.Join(runDir, "audit-policy.yaml"),
+		auditLog:             c.AuditLog(),
 	}
 	for path, user := range map[string]string{
 		r.controllerKubeconfig: userControllerManager,
@@ -165,6 +167,9 @@ func (c *Cluster) start(ctx context.Context) error {
 		}
 	}
 	if err := writeKwokConfig(r.kwokConfig); err != nil {
+		return err
+	}
+	if err := writeAuditPolicy(r.auditPolicy); err != nil {
 		return err
 	}
 	c.restConfig = restConfig(server, pki.caPEM, pki.tokens[userAdmin])
@@ -279,6 +284,12 @@ func (c *Cluster) Err() error {
 // Kubeconfig returns the path of the admin kubeconfig, Dir/kubeconfig.
 func (c *Cluster) Kubeconfig() string {
 	return c.kubeconfig
+}
+
+// AuditLog is the API server's audit log: one JSON event per line for every pod deletion
+// and eviction.
+func (c *Cluster) AuditLog() string {
+	return filepath.Join(c.logDir, "audit.log")
 }
 
 // LogDir returns the directory of the component logs, Dir/logs.

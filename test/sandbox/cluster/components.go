@@ -66,6 +66,30 @@ type componentConfig struct {
 	schedulerKubeconfig  string
 	kwokKubeconfig       string
 	kwokConfig           string
+	auditPolicy          string
+	auditLog             string
+}
+
+// auditPolicy records who deleted and who evicted pods, so that tests can tell evictions
+// from deletions; everything else goes unrecorded.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [delete, deletecollection]
+    resources: [{group: "", resources: [pods]}]
+  - level: Metadata
+    verbs: [create]
+    resources: [{group: "", resources: [pods/eviction]}]
+  - level: None
+`
+
+func writeAuditPolicy(path string) error {
+	if err := os.WriteFile(path, []byte(auditPolicy), 0o600); err != nil {
+		return fmt.Errorf("write audit policy: %w", err)
+	}
+	return nil
 }
 
 func apiserverArgs(r componentConfig, certDir string) []string {
@@ -89,6 +113,9 @@ func apiserverArgs(r componentConfig, certDir string) []string {
 		"--service-cluster-ip-range=" + ServiceCIDR,
 		"--allow-privileged=true",
 		"--profiling=false",
+		"--audit-policy-file=" + r.auditPolicy,
+		"--audit-log-path=" + r.auditLog,
+		"--audit-log-mode=blocking",
 	}
 }
 
@@ -109,6 +136,9 @@ func controllerManagerArgs(r componentConfig) []string {
 		"--service-cluster-ip-range=" + ServiceCIDR,
 		"--node-cidr-mask-size=24",
 		"--profiling=false",
+		"--audit-policy-file=" + r.auditPolicy,
+		"--audit-log-path=" + r.auditLog,
+		"--audit-log-mode=blocking",
 	}
 }
 
@@ -120,6 +150,9 @@ func schedulerArgs(r componentConfig) []string {
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--profiling=false",
+		"--audit-policy-file=" + r.auditPolicy,
+		"--audit-log-path=" + r.auditLog,
+		"--audit-log-mode=blocking",
 	}
 }
 
