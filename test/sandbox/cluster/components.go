@@ -136,9 +136,6 @@ func controllerManagerArgs(r componentConfig) []string {
 		"--service-cluster-ip-range=" + ServiceCIDR,
 		"--node-cidr-mask-size=24",
 		"--profiling=false",
-		"--audit-policy-file=" + r.auditPolicy,
-		"--audit-log-path=" + r.auditLog,
-		"--audit-log-mode=blocking",
 	}
 }
 
@@ -150,9 +147,6 @@ func schedulerArgs(r componentConfig) []string {
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--profiling=false",
-		"--audit-policy-file=" + r.auditPolicy,
-		"--audit-log-path=" + r.auditLog,
-		"--audit-log-mode=blocking",
 	}
 }
 
