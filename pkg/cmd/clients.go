@@ -11,13 +11,22 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/awscloud"
-	"github.com/kubectl-rotate/kubectl-rotate/pkg/discover"
 )
 
 // Clients are the API clients a command works with.
 type Clients struct {
 	Kubernetes kubernetes.Interface
-	Cloud      discover.Cloud
+	Cloud      *awscloud.Clients
+	// Context is the kubeconfig context in use, for the lock record.
+	Context string
+}
+
+// newClients builds the clients through the environment, or the real ones.
+func newClients(ctx context.Context, g *GlobalOptions, env Environment) (*Clients, error) {
+	if env.NewClients != nil {
+		return env.NewClients(ctx, g)
+	}
+	return realClients(ctx, g)
 }
 
 // realClients builds a Kubernetes client from the kubeconfig flags and AWS clients from the
@@ -31,7 +40,7 @@ func realClients(ctx context.Context, g *GlobalOptions) (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Clients{Kubernetes: kc, Cloud: awscloud.NewClients(cfg)}, nil
+	return &Clients{Kubernetes: kc, Cloud: awscloud.NewClients(cfg), Context: currentContext(g)}, nil
 }
 
 func kubernetesClient(g *GlobalOptions) (kubernetes.Interface, error) {
@@ -65,6 +74,18 @@ func explainKubeconfigError(err error, g *GlobalOptions) error {
 	default:
 		return fmt.Errorf("load kubeconfig: %w", err)
 	}
+}
+
+// currentContext names the kubeconfig context the flags select.
+func currentContext(g *GlobalOptions) string {
+	if g.ConfigFlags.Context != nil && *g.ConfigFlags.Context != "" {
+		return *g.ConfigFlags.Context
+	}
+	raw, err := g.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return ""
+	}
+	return raw.CurrentContext
 }
 
 // requireKubeconfig refuses to fall back to an unauthenticated localhost:8080 when no

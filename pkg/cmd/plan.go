@@ -20,8 +20,9 @@ import (
 // amiLatest asks for the newest EKS-optimized image of each node's version, arch and OS.
 const amiLatest = "latest"
 
-// PlanOptions are the flags of kubectl rotate plan.
-type PlanOptions struct {
+// PlanFlags choose the nodes, their target image and the batching policy; plan, rotate and
+// apply share them.
+type PlanFlags struct {
 	AMI                string
 	OlderThan          time.Duration
 	Nodegroups         []string
@@ -30,13 +31,19 @@ type PlanOptions struct {
 	MaxSurge           string
 	MaxUnavailable     string
 	DeleteEmptyDirData bool
-	Output             string
-	OutFile            string
 
 	selector labels.Selector
-	global   *GlobalOptions
-	env      Environment
-	streams  genericiooptions.IOStreams
+}
+
+// PlanOptions are the flags of kubectl rotate plan.
+type PlanOptions struct {
+	PlanFlags
+	Output  string
+	OutFile string
+
+	global  *GlobalOptions
+	env     Environment
+	streams genericiooptions.IOStreams
 }
 
 func newPlanCommand(streams genericiooptions.IOStreams, g *GlobalOptions, env Environment) *cobra.Command {
@@ -72,6 +79,14 @@ picks the newest EKS-optimized image for each node's Kubernetes version, archite
 
 // AddFlags registers the plan flags on c.
 func (o *PlanOptions) AddFlags(c *cobra.Command) {
+	o.PlanFlags.AddFlags(c)
+	f := c.Flags()
+	f.StringVarP(&o.Output, "output", "o", "", "output format: wide, json or yaml (default: a table)")
+	f.StringVar(&o.OutFile, "out", "", "also save the plan as JSON to this file, for a later apply")
+}
+
+// AddFlags registers the node selection, target and policy flags on c.
+func (o *PlanFlags) AddFlags(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVar(&o.AMI, "ami", "", `target image: an AMI ID, or "latest" for the newest EKS-optimized image (default: each group's launch template)`)
 	f.Var(ageValue{&o.OlderThan}, "older-than", "also rotate nodes older than this, whatever their image (e.g. 30d or 36h)")
@@ -81,12 +96,20 @@ func (o *PlanOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.MaxSurge, "max-surge", "1", "extra nodes per group launched before old ones drain: a count or a percentage of the group")
 	f.StringVar(&o.MaxUnavailable, "max-unavailable", "0", "nodes per group drained before their replacement is Ready: a count or a percentage of the group")
 	f.BoolVar(&o.DeleteEmptyDirData, "delete-emptydir-data", false, "allow draining pods whose emptyDir data is lost")
-	f.StringVarP(&o.Output, "output", "o", "", "output format: wide, json or yaml (default: a table)")
-	f.StringVar(&o.OutFile, "out", "", "also save the plan as JSON to this file, for a later apply")
 }
 
 // Validate checks the flags without touching the network.
 func (o *PlanOptions) Validate() error {
+	switch o.Output {
+	case "", "wide", "json", "yaml":
+	default:
+		return usageErrorf("--output %q is not supported; use wide, json or yaml", o.Output)
+	}
+	return o.PlanFlags.Validate()
+}
+
+// Validate checks the selection, target and policy flags without touching the network.
+func (o *PlanFlags) Validate() error {
 	if o.AMI != "" && o.AMI != amiLatest {
 		if err := awscloud.ValidateImageID(o.AMI); err != nil {
 			return &UsageError{Err: err}
@@ -94,11 +117,6 @@ func (o *PlanOptions) Validate() error {
 	}
 	if o.OlderThan < 0 {
 		return usageErrorf("--older-than must be positive, e.g. 30d")
-	}
-	switch o.Output {
-	case "", "wide", "json", "yaml":
-	default:
-		return usageErrorf("--output %q is not supported; use wide, json or yaml", o.Output)
 	}
 	if err := plan.ValidatePolicy(o.policy()); err != nil {
 		return &UsageError{Err: err}
@@ -116,7 +134,7 @@ func (o *PlanOptions) Validate() error {
 
 // Run discovers the cluster, builds the plan and prints it.
 func (o *PlanOptions) Run(ctx context.Context) error {
-	p, err := o.BuildPlan(ctx)
+	p, err := o.BuildPlan(ctx, o.global, o.env)
 	if err != nil {
 		return err
 	}
@@ -133,28 +151,28 @@ func (o *PlanOptions) Run(ctx context.Context) error {
 }
 
 // BuildPlan discovers the cluster and its cloud and computes the plan.
-func (o *PlanOptions) BuildPlan(ctx context.Context) (*plan.Plan, error) {
-	newClients := o.env.NewClients
-	if newClients == nil {
-		newClients = realClients
-	}
-	clients, err := newClients(ctx, o.global)
+func (o *PlanFlags) BuildPlan(ctx context.Context, g *GlobalOptions, env Environment) (*plan.Plan, error) {
+	clients, err := newClients(ctx, g, env)
 	if err != nil {
 		return nil, err
 	}
-	d := discover.Discoverer{Cluster: kube.Reader{Client: clients.Kubernetes}, Cloud: clients.Cloud}
+	return o.buildPlan(ctx, clients, g, env)
+}
+
+func (o *PlanFlags) buildPlan(ctx context.Context, clients *Clients, g *GlobalOptions, env Environment) (*plan.Plan, error) {
 	var images []string
 	if o.AMI != "" && o.AMI != amiLatest {
 		images = append(images, o.AMI)
 	}
-	facts, err := d.Discover(ctx, discover.Options{ClusterName: o.global.EKSCluster, Images: images, Now: o.env.Now()})
+	target := plan.Target{OlderThan: o.OlderThan}
+	facts, err := o.discover(ctx, clients, g, env, images)
 	if err != nil {
 		return nil, err
 	}
-	target := plan.Target{OlderThan: o.OlderThan}
 	switch o.AMI {
 	case "":
 	case amiLatest:
+		d := discover.Discoverer{Cluster: kube.Reader{Client: clients.Kubernetes}, Cloud: clients.Cloud}
 		if target.PerNode, err = d.LatestTargets(ctx, facts); err != nil {
 			return nil, err
 		}
@@ -165,6 +183,12 @@ func (o *PlanOptions) BuildPlan(ctx context.Context) (*plan.Plan, error) {
 	return plan.Build(*facts, target, sel, o.policy())
 }
 
-func (o *PlanOptions) policy() plan.Policy {
+// discover gathers the facts of the cluster and its cloud, describing extra images too.
+func (o *PlanFlags) discover(ctx context.Context, clients *Clients, g *GlobalOptions, env Environment, images []string) (*plan.Facts, error) {
+	d := discover.Discoverer{Cluster: kube.Reader{Client: clients.Kubernetes}, Cloud: clients.Cloud}
+	return d.Discover(ctx, discover.Options{ClusterName: g.EKSCluster, Images: images, Now: env.Now()})
+}
+
+func (o *PlanFlags) policy() plan.Policy {
 	return plan.Policy{MaxSurge: o.MaxSurge, MaxUnavailable: o.MaxUnavailable, DeleteEmptyDirData: o.DeleteEmptyDirData}
 }

@@ -20,6 +20,10 @@ const (
 	ExitOK    = 0
 	ExitError = 1
 	ExitUsage = 2
+	// ExitIncomplete: the rotation finished with nodes skipped or failed.
+	ExitIncomplete = 3
+	// ExitAborted: the rotation was aborted (Ctrl-C, SIGTERM or the abort control).
+	ExitAborted = 130
 )
 
 // Environment is what the commands take from the world: clients, the clock and the build.
@@ -49,6 +53,15 @@ type UsageError struct{ Err error }
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
+// ExitCodeError ends the command with a given exit code.
+type ExitCodeError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitCodeError) Error() string { return e.Err.Error() }
+func (e *ExitCodeError) Unwrap() error { return e.Err }
+
 func usageErrorf(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
@@ -66,7 +79,8 @@ func NewRootCommand(streams genericiooptions.IOStreams, env Environment) *cobra.
 node groups, kops instance groups and Karpenter node pools with nodes on a new machine image
 (AMI), batch by batch, respecting PodDisruptionBudgets.
 
-Start with "kubectl rotate plan" to see what would change; it never mutates anything.`,
+Run without a subcommand, it discovers the cluster, shows the plan, asks for confirmation
+(or takes --yes) and rotates. "kubectl rotate plan" only shows what would change.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Annotations: map[string]string{
@@ -85,7 +99,9 @@ Start with "kubectl rotate plan" to see what would change; it never mutates anyt
 	flags.StringVar(&g.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or default)")
 	flags.StringVar(&g.EKSCluster, "eks-cluster", "", "EKS cluster name for managed node groups (default: from instance tags)")
 
+	bindRotate(root, streams, g, env)
 	root.AddCommand(newPlanCommand(streams, g, env))
+	root.AddCommand(newApplyCommand(streams, g, env))
 	root.AddCommand(newVersionCommand(streams, env.Version))
 	return root
 }
@@ -97,6 +113,11 @@ func Main(ctx context.Context, args []string, streams genericiooptions.IOStreams
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	var exit *ExitCodeError
+	if errors.As(err, &exit) {
+		fmt.Fprintf(streams.ErrOut, "%v\n", err)
+		return exit.Code
 	}
 	fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
 	if isUsage(err) {

@@ -40,12 +40,37 @@ const (
 
 // Options are the execution policies.
 type Options struct {
-	DrainTimeout       time.Duration
-	OnDrainTimeout     DrainTimeoutPolicy
+	// DrainTimeout bounds the drain of one node; zero means no bound.
+	DrainTimeout   time.Duration
+	OnDrainTimeout DrainTimeoutPolicy
+	// NodeReadyTimeout bounds the wait for replacement nodes to be Ready; zero means
+	// DefaultNodeReadyTimeout.
 	NodeReadyTimeout   time.Duration
 	GracePeriod        time.Duration // negative: each pod's own terminationGracePeriodSeconds
 	WaitBetweenBatches time.Duration
 	DeleteEmptyDirData bool
-	// EvictionRetryDelay is how long a refused eviction waits before it is retried.
+	// EvictionRetryDelay is how long a refused eviction waits before it is retried; zero
+	// means DefaultEvictionRetryDelay.
 	EvictionRetryDelay time.Duration
+	// LockDuration is how long the cluster's lock stays valid without renewal; the engine
+	// renews it every third of that. A run killed without releasing its lock is taken over
+	// once this much time has passed since its last renewal. Zero means DefaultLockDuration.
+	LockDuration time.Duration
+	// NodeDeleteGrace is how long a node may linger after its instance terminated before
+	// the engine deletes the Node object, as the cloud node controller would. Zero means
+	// DefaultNodeDeleteGrace.
+	NodeDeleteGrace time.Duration
+	// PendingPodsTimeout bounds the wait, after each batch, for the pods evicted by the run
+	// to leave Pending; past it a warning names them and the run goes on. Zero means
+	// DefaultPendingPodsTimeout.
+	PendingPodsTimeout time.Duration
 }
+
+// Defaults of the options left zero.
+const (
+	DefaultNodeReadyTimeout   = 10 * time.Minute
+	DefaultEvictionRetryDelay = 5 * time.Second
+	DefaultLockDuration       = 30 * time.Second
+	DefaultNodeDeleteGrace    = 2 * time.Minute
+	DefaultPendingPodsTimeout = 2 * time.Minute
+)

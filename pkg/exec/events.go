@@ -40,9 +40,12 @@ const (
 	EventDrainProgress   EventType = "drain-progress"   // pods evicted of total on a draining node
 	EventEvictionBlocked EventType = "eviction-blocked" // a PDB refused an eviction
 	EventReplacement     EventType = "replacement"      // a new node joined for a batch
+	EventPauseRequested  EventType = "pause-requested"  // a pause was asked for; paused follows at the next safe point
+	EventSkipRequested   EventType = "skip-requested"   // a skip of Node was accepted; its node-phase skipped follows
 	EventPaused          EventType = "paused"
 	EventResumed         EventType = "resumed"
 	EventAborting        EventType = "aborting"
+	EventGroupResized    EventType = "group-resized" // a group's sizes changed; Message says to what
 	EventWarning         EventType = "warning"
 	EventFinished        EventType = "finished"
 )
