@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/awscloud"
@@ -57,6 +58,8 @@ func kubernetesClient(g *GlobalOptions) (kubernetes.Interface, error) {
 		return nil, explainKubeconfigError(err, g)
 	}
 	rc.UserAgent = "kubectl-rotate"
+	// API warnings would be printed to stderr, under the dashboard.
+	rc.WarningHandler = rest.NoWarnings{}
 	kc, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("build Kubernetes client: %w", err)

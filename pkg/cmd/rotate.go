@@ -13,12 +13,14 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/eventlog"
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/exec"
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/plan"
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/planprint"
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/report"
+	"github.com/kubectl-rotate/kubectl-rotate/pkg/tui"
 )
 
 // Event output formats of a rotation.
@@ -133,9 +135,13 @@ func bindRotate(root *cobra.Command, streams genericiooptions.IOStreams, g *Glob
 	o.ExecFlags.AddFlags(root)
 }
 
-// execute shows the plan, asks for consent unless --yes, runs the engine and reports.
+// execute shows the plan, asks for consent unless --yes, runs the engine and reports: on the
+// live dashboard when it has a terminal, as plain lines or NDJSON otherwise.
 func execute(ctx context.Context, p *plan.Plan, clients *Clients, g *GlobalOptions, o *ExecFlags, deleteEmptyDir bool, streams genericiooptions.IOStreams) error {
 	toRotate := countRotate(p)
+	if useDashboard(streams, o) {
+		return executeOnDashboard(ctx, p, clients, g, o, deleteEmptyDir, streams, toRotate)
+	}
 	jsonOut := o.Output == outputJSON
 	if !jsonOut {
 		if err := planprint.Print(streams.Out, p, planprint.FormatTable); err != nil {
@@ -158,10 +164,7 @@ func execute(ctx context.Context, p *plan.Plan, clients *Clients, g *GlobalOptio
 			return nil
 		}
 	}
-	engine, err := exec.New(exec.Config{
-		Plan: p, Options: o.options(deleteEmptyDir), Kube: clients.Kubernetes, Cloud: clients.Cloud,
-		Identity: identity(), Context: clients.Context, EKSCluster: g.EKSCluster,
-	})
+	engine, err := newEngine(p, clients, g, o, deleteEmptyDir)
 	if err != nil {
 		return err
 	}
@@ -182,6 +185,66 @@ func execute(ctx context.Context, p *plan.Plan, clients *Clients, g *GlobalOptio
 	if err := <-printed; err != nil && runErr == nil {
 		runErr = err
 	}
+	return finish(rep, runErr, o)
+}
+
+// executeOnDashboard runs the rotation behind the live dashboard, which shows the plan and
+// takes the operator's consent and controls.
+func executeOnDashboard(ctx context.Context, p *plan.Plan, clients *Clients, g *GlobalOptions, o *ExecFlags, deleteEmptyDir bool, streams genericiooptions.IOStreams, toRotate int) error {
+	if toRotate == 0 {
+		if err := planprint.Print(streams.Out, p, planprint.FormatTable); err != nil {
+			return err
+		}
+		fmt.Fprintln(streams.Out, "\nNothing to rotate: every selected node already runs its target image.")
+		return nil
+	}
+	engine, err := newEngine(p, clients, g, o, deleteEmptyDir)
+	if err != nil {
+		return err
+	}
+	// Client libraries log to stderr; nothing but the dashboard may write to the terminal.
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
+	controls := make(chan exec.Control, 8)
+	type outcome struct {
+		rep *exec.Report
+		err error
+	}
+	ran := make(chan outcome, 1)
+	cfg := tui.Config{
+		Plan: p, Context: clients.Context, Target: targetText(p), Policy: o.policyText(p),
+		Events: engine.Events(), Controls: controls, ReportPath: o.ReportFile, Confirm: !o.Yes,
+		Start: func() {
+			go func() {
+				rep, err := engine.Run(context.WithoutCancel(ctx), controls)
+				ran <- outcome{rep, err}
+			}()
+		},
+	}
+	res, err := tui.Run(ctx, cfg, streams.In, streams.Out)
+	if err != nil {
+		return err
+	}
+	if !res.Confirmed {
+		fmt.Fprintln(streams.Out, "Cancelled; nothing was changed.")
+		return nil
+	}
+	done := <-ran
+	if res.Summary != "" {
+		fmt.Fprintln(streams.Out, res.Summary)
+	}
+	return finish(done.rep, done.err, o)
+}
+
+func newEngine(p *plan.Plan, clients *Clients, g *GlobalOptions, o *ExecFlags, deleteEmptyDir bool) (*exec.Engine, error) {
+	return exec.New(exec.Config{
+		Plan: p, Options: o.options(deleteEmptyDir), Kube: clients.Kubernetes, Cloud: clients.Cloud,
+		Identity: identity(), Context: clients.Context, EKSCluster: g.EKSCluster,
+	})
+}
+
+// finish writes the report and maps the run's end to an error and exit code.
+func finish(rep *exec.Report, runErr error, o *ExecFlags) error {
 	if rep != nil && o.ReportFile != "" {
 		if err := report.WriteFile(o.ReportFile, rep); err != nil && runErr == nil {
 			runErr = err
@@ -191,6 +254,41 @@ func execute(ctx context.Context, p *plan.Plan, clients *Clients, g *GlobalOptio
 		return runErr
 	}
 	return outcome(rep)
+}
+
+// useDashboard says whether the live dashboard may own the terminal: both ends are
+// terminals, CI is not set, the terminal is not dumb, and no plain or JSON output was asked for.
+func useDashboard(streams genericiooptions.IOStreams, o *ExecFlags) bool {
+	if o.Output != "" || os.Getenv("CI") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return isTerminal(streams.In) && isTerminal(streams.Out)
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// targetText describes the plan's target for the dashboard header.
+func targetText(p *plan.Plan) string {
+	targets := map[string]bool{}
+	for _, g := range p.Groups {
+		if g.TargetAMI != "" {
+			targets[g.TargetAMI] = true
+		}
+	}
+	if len(targets) == 1 {
+		for t := range targets {
+			return t
+		}
+	}
+	return fmt.Sprintf("%d images (per group)", len(targets))
+}
+
+func (o *ExecFlags) policyText(p *plan.Plan) string {
+	return fmt.Sprintf("max-surge %s, max-unavailable %s, drain-timeout %s, on-drain-timeout %s",
+		p.Policy.MaxSurge, p.Policy.MaxUnavailable, o.DrainTimeout, o.OnDrainTimeout)
 }
 
 // present writes every event until the engine closes the stream.
@@ -227,8 +325,7 @@ func outcome(rep *exec.Report) error {
 
 // confirm asks on a terminal; without one it refuses, naming --yes.
 func confirm(streams genericiooptions.IOStreams, nodes, batches int) (bool, error) {
-	in, ok := streams.In.(*os.File)
-	if !ok || !term.IsTerminal(int(in.Fd())) {
+	if !isTerminal(streams.In) {
 		return false, usageErrorf("refusing to rotate without confirmation: no terminal to ask on; pass --yes to rotate %d nodes", nodes)
 	}
 	fmt.Fprintf(streams.Out, "\nRotate %d nodes in %d batches? Only \"yes\" proceeds: ", nodes, batches)
