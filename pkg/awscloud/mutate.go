@@ -31,9 +31,27 @@ type AutoScalingWriter interface {
 
 var _ AutoScalingWriter = (*autoscaling.Client)(nil)
 
-// ErrInstanceNotInGroup is wrapped by TerminateInGroup when Auto Scaling no longer manages
-// the instance: it was terminated already, or left its group.
-var ErrInstanceNotInGroup = errors.New("instance is not managed by an Auto Scaling group")
+// NotInGroupError is TerminateInGroup's error for an instance Auto Scaling no longer
+// manages: it was terminated already, or left its group.
+type NotInGroupError struct {
+	InstanceID string
+	// Err is AWS's answer.
+	Err error
+}
+
+// Error names the instance.
+func (e *NotInGroupError) Error() string {
+	return fmt.Sprintf("instance %s is not managed by an Auto Scaling group (terminated already, or detached)", e.InstanceID)
+}
+
+// Unwrap returns AWS's answer.
+func (e *NotInGroupError) Unwrap() error { return e.Err }
+
+// IsNotInGroup reports whether err says that Auto Scaling no longer manages the instance.
+func IsNotInGroup(err error) bool {
+	var e *NotInGroupError
+	return errors.As(err, &e)
+}
 
 // groupResourceType is the ResourceType of Auto Scaling group tags.
 const groupResourceType = "auto-scaling-group"
@@ -44,7 +62,9 @@ type GroupSizes struct {
 }
 
 // String renders the sizes as min/desired/max.
-func (s GroupSizes) String() string { return fmt.Sprintf("min %d, desired %d, max %d", s.Min, s.Desired, s.Max) }
+func (s GroupSizes) String() string {
+	return fmt.Sprintf("min %d, desired %d, max %d", s.Min, s.Desired, s.Max)
+}
 
 // validate checks MinSize <= DesiredCapacity <= MaxSize, the rule UpdateAutoScalingGroup and
 // UpdateNodegroupConfig enforce.
@@ -175,7 +195,7 @@ func (c *Clients) SetGroupSizes(ctx context.Context, name string, sizes GroupSiz
 // group's desired capacity drops by one (refused by AWS when it already equals MinSize);
 // without, the group launches a replacement. An instance already terminating is answered
 // with its termination again, so repeating the call is harmless; an instance that is gone or
-// no longer a member fails with an error wrapping ErrInstanceNotInGroup.
+// no longer a member fails with a *NotInGroupError.
 func (c *Clients) TerminateInGroup(ctx context.Context, instanceID string, decrement bool) error {
 	w, err := c.autoScalingWriter()
 	if err != nil {
@@ -189,7 +209,7 @@ func (c *Clients) TerminateInGroup(ctx context.Context, instanceID string, decre
 		return nil
 	}
 	if errorCode(err) == "ValidationError" && strings.Contains(err.Error(), "No managed instance found") {
-		return fmt.Errorf("terminate instance %s: %w", instanceID, errors.Join(ErrInstanceNotInGroup, err))
+		return &NotInGroupError{InstanceID: instanceID, Err: err}
 	}
 	return wrap(err, "terminate instance %s in its auto scaling group", instanceID)
 }

@@ -1,7 +1,6 @@
 package awscloud_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -122,8 +121,8 @@ func TestTerminateInGroup(t *testing.T) {
 		t.Errorf("desired after termination without decrement = %d, want 2", g.DesiredCapacity)
 	}
 	err := s.clients.TerminateInGroup(ctx(), instanceID(424242), true)
-	if !errors.Is(err, awscloud.ErrInstanceNotInGroup) {
-		t.Errorf("TerminateInGroup(unknown) error = %v, want ErrInstanceNotInGroup", err)
+	if !awscloud.IsNotInGroup(err) || !strings.Contains(err.Error(), instanceID(424242)) {
+		t.Errorf("TerminateInGroup(unknown) error = %v, want a NotInGroupError naming the instance", err)
 	}
 }
 

@@ -53,6 +53,26 @@ type Config struct {
 }
 
 // Engine executes one plan once.
+//
+// The progress of a rotation lives on the cluster and in AWS, never only in the process, and
+// every step is idempotent, so that a run killed at any moment and started again (with a new
+// plan from fresh discovery) converges:
+//
+//   - Before a group's sizes first change, its original min,desired,max are written in the tag
+//     TagOriginalSizes of its Auto Scaling group, unless a tag is there already (an earlier run
+//     recorded the true originals). Sizes are always set as absolute values; a desired
+//     capacity already above what a batch needs is used, never lowered by a size change, so
+//     that AWS never picks instances to terminate by its own policy. Surplus instances are
+//     drained and terminated one by one with a decrement; the sizes are then set back to the
+//     tag's values and the tag removed.
+//   - Nodes carry AnnotationPhase and AnnotationRun as they move, and AnnotationCordoned when
+//     the rotation cordoned them. A new run puts the batches of nodes left mid-rotation first,
+//     uncordons nodes left cordoned that it will not rotate, and at its end uncordons every
+//     node it cordoned that is not being terminated.
+//   - An instance already terminated is not terminated again; its lingering node is deleted
+//     after Options.NodeDeleteGrace.
+//   - The Lease LockNamespace/LockName excludes concurrent runs; the lease of a killed run is
+//     taken over once Options.LockDuration has passed since its last renewal.
 type Engine struct {
 	cfg    Config
 	opts   Options

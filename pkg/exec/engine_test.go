@@ -7,6 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/awscloud"
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/plan"
@@ -203,5 +204,57 @@ func TestNodesAnnotatedWhileRotating(t *testing.T) {
 	}
 	if len(seen) == 0 || seen[0] != string(PhaseSurging) {
 		t.Errorf("phase annotation while surging = %q, want %q", seen, PhaseSurging)
+	}
+}
+
+func TestEventsNeverBlockTheRun(t *testing.T) {
+	sizes := awscloud.GroupSizes{Min: 2, Desired: 2, Max: 3}
+	c := newCluster(t, "general", sizes, 2, nil)
+	p := testPlan(groupSpec{name: "general", asg: "general", kind: plan.KindASG, nodes: 2, batch: 1, surge: 1})
+	e, err := New(Config{Plan: p, Options: fastOptions(), Kube: c.kube, Cloud: c.cloud})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nobody reads the events while the run goes on.
+	report, err := e.Run(t.Context(), nil)
+	if err != nil || report.Summary.Rotated != 2 {
+		t.Fatalf("Run() = %+v, %v; want 2 rotated", report, err)
+	}
+	var events []Event
+	for ev := range e.Events() {
+		events = append(events, ev)
+	}
+	if len(events) < 10 || events[0].Type != EventRunStarted || events[len(events)-1].Type != EventFinished {
+		t.Errorf("%d events from %v to %v, want all of them, run-started first and finished last", len(events), events[0].Type, events[len(events)-1].Type)
+	}
+}
+
+func TestReportTimesComeFromTheInjectedClock(t *testing.T) {
+	sizes := awscloud.GroupSizes{Min: 1, Desired: 1, Max: 2}
+	c := newCluster(t, "general", sizes, 1, nil)
+	p := testPlan(groupSpec{name: "general", asg: "general", kind: plan.KindASG, nodes: 1, batch: 1, surge: 1})
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	e, err := New(Config{Plan: p, Options: fastOptions(), Kube: c.kube, Cloud: c.cloud, Clock: testingclock.NewFakeClock(at)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range e.Events() {
+		}
+	}()
+	report, err := e.Run(t.Context(), nil)
+	if err != nil {
+		t.Fatalf("Run() error = %v", err)
+	}
+	if !report.Started.Equal(at) || !report.Finished.Equal(at) || report.Summary.Rotated != 1 {
+		t.Errorf("report from %s to %s, %+v; want the fake clock's time %s", report.Started, report.Finished, report.Summary, at)
+	}
+	for _, ph := range report.Nodes[0].Phases {
+		if !ph.Start.Equal(at) || !ph.End.Equal(at) {
+			t.Errorf("phase %s from %s to %s, want the fake clock's time", ph.Phase, ph.Start, ph.End)
+		}
+	}
+	if !strings.HasPrefix(e.RunID(), "20300102T030405Z-") {
+		t.Errorf("RunID() = %q, want it stamped by the clock", e.RunID())
 	}
 }

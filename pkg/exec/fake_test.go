@@ -153,7 +153,7 @@ func (c *scalingCloud) TerminateInGroup(_ context.Context, id string, decrement 
 		c.reconcileLocked(name, g)
 		return nil
 	}
-	return fmt.Errorf("terminate %s: %w", id, awscloud.ErrInstanceNotInGroup)
+	return &awscloud.NotInGroupError{InstanceID: id, Err: errors.New("no managed instance found")}
 }
 
 func (c *scalingCloud) TagGroup(_ context.Context, name string, tags map[string]string) error {

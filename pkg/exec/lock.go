@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -201,5 +200,12 @@ func (l *lease) release(ctx context.Context) error {
 	return fmt.Errorf("release the lock (Lease %s/%s): %w", LockNamespace, LockName, err)
 }
 
-// errLockLost is wrapped by the error of a run that lost its lock.
-var errLockLost = errors.New("lock lost")
+// LockLostError is Run's error when the run lost its lock mid-way (it could not renew it, or
+// another run took it over) and therefore aborted.
+type LockLostError struct{ Err error }
+
+// Error says why.
+func (e *LockLostError) Error() string { return "aborted: " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *LockLostError) Unwrap() error { return e.Err }

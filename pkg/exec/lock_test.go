@@ -108,3 +108,38 @@ func TestLockRenewedWhileRunning(t *testing.T) {
 	}
 	assertConverged(t, c, sizes)
 }
+
+func TestLockLostAbortsTheRun(t *testing.T) {
+	sizes := awscloud.GroupSizes{Min: 1, Desired: 1, Max: 2}
+	c := newCluster(t, "general", sizes, 1, nil)
+	p := testPlan(groupSpec{name: "general", asg: "general", kind: plan.KindASG, nodes: 1, batch: 1, surge: 1})
+	opts := fastOptions()
+	opts.LockDuration = 300 * time.Millisecond
+	aborting := make(chan struct{})
+	first := true
+	c.cloud.beforeSizes = func() {
+		if !first {
+			return
+		}
+		first = false
+		// Another party removes the lock while the run is inside its first step.
+		if err := c.kube.CoordinationV1().Leases(LockNamespace).Delete(context.Background(), LockName, metav1.DeleteOptions{}); err != nil {
+			t.Error(err)
+		}
+		select {
+		case <-aborting:
+		case <-time.After(10 * time.Second):
+			t.Error("the run did not abort after losing its lock")
+		}
+	}
+	res := runEngine(t, c, p, opts, func(ev Event, _ chan<- Control, _ context.CancelFunc) {
+		if ev.Type == EventAborting {
+			close(aborting)
+		}
+	})
+	var lost *LockLostError
+	if !errors.As(res.err, &lost) || res.report == nil || !res.report.Summary.Aborted {
+		t.Fatalf("Run() = %v, report %+v; want a LockLostError and an aborted summary", res.err, res.report)
+	}
+	assertConverged(t, c, sizes)
+}

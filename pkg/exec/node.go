@@ -3,7 +3,6 @@ package exec
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -147,7 +146,7 @@ func (r *run) keepNode(ctx context.Context, n *nodeRun, p Phase, reason string) 
 func (r *run) terminate(ctx context.Context, g *groupRun, name, instanceID string, batch int) error {
 	decrement := g.takeDecrement()
 	err := r.cloud.TerminateInGroup(ctx, instanceID, decrement)
-	if err != nil && decrement && !errors.Is(err, awscloud.ErrInstanceNotInGroup) {
+	if err != nil && decrement && !awscloud.IsNotInGroup(err) {
 		// The group may have reached its MinSize by a change made outside the rotation:
 		// terminate with a replacement instead.
 		g.giveBackDecrement()
@@ -155,7 +154,7 @@ func (r *run) terminate(ctx context.Context, g *groupRun, name, instanceID strin
 		err = r.cloud.TerminateInGroup(ctx, instanceID, false)
 	}
 	switch {
-	case errors.Is(err, awscloud.ErrInstanceNotInGroup):
+	case awscloud.IsNotInGroup(err):
 		if decrement {
 			g.giveBackDecrement()
 		}

@@ -57,6 +57,28 @@ func TestRollingUpdateResumesWhatAKilledRunLeft(t *testing.T) {
 		wantNoCall       string
 	}{
 		{
+			name: "killed while surging: the recorded originals are kept, the sizes raised once",
+			leave: func(t *testing.T, c *cluster) {
+				c.cloud.mu.Lock()
+				c.group.tags[TagOriginalSizes] = "2,2,3"
+				c.cloud.mu.Unlock()
+				leftBy(t, c, oldNode(1), PhaseSurging, false)
+			},
+			wantTerminated:   []string{oldInstance(1), oldInstance(2)},
+			wantTerminations: 2,
+			wantNoCall:       "tag",
+		},
+		{
+			name: "killed just after cordoning: the node is drained and terminated",
+			leave: func(t *testing.T, c *cluster) {
+				surged(t, c, original, 1)
+				leftBy(t, c, oldNode(1), PhaseCordoned, true)
+			},
+			wantTerminated:   []string{oldInstance(1), oldInstance(2)},
+			wantTerminations: 2,
+			wantNoCall:       "tag",
+		},
+		{
 			name: "killed after surging: the replacement is used, not launched again",
 			leave: func(t *testing.T, c *cluster) {
 				surged(t, c, original, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -123,7 +124,7 @@ func (r *run) execute(ctx context.Context, controls <-chan Control) (*Report, er
 		r.warnf(-1, "", "", "%v", err)
 	}
 	if lost := lk.lostError(); lost != nil && runErr == nil {
-		runErr = fmt.Errorf("%w: %w", errLockLost, lost)
+		runErr = &LockLostError{Err: lost}
 	}
 	report := r.finish(started, r.aborted.Load())
 	return report, runErr
@@ -140,8 +141,7 @@ func (r *run) rotate(work, background context.Context) error {
 		return err
 	}
 	first := true
-	for gi := range r.plan.Groups {
-		g := &r.plan.Groups[gi]
+	for _, g := range r.groupOrder() {
 		batches := batchesOf(r.plan, g.Name)
 		if err := r.rotateGroup(work, g, batches, &first); err != nil {
 			r.setFatal(err)
@@ -151,6 +151,33 @@ func (r *run) rotate(work, background context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.fatal
+}
+
+// groupOrder is the plan's order of groups (control plane first), except that groups holding
+// nodes an earlier run left mid-rotation go before the other worker groups, so that what a
+// killed run left cordoned is finished first.
+func (r *run) groupOrder() []*plan.Group {
+	resumed := map[string]bool{}
+	for _, n := range r.nodes {
+		if n.resumed {
+			resumed[n.group.Name] = true
+		}
+	}
+	rank := func(g *plan.Group) int {
+		switch {
+		case g.Kind == plan.KindControlPlane:
+			return 0
+		case resumed[g.Name]:
+			return 1
+		}
+		return 2
+	}
+	out := make([]*plan.Group, 0, len(r.plan.Groups))
+	for i := range r.plan.Groups {
+		out = append(out, &r.plan.Groups[i])
+	}
+	slices.SortStableFunc(out, func(a, b *plan.Group) int { return rank(a) - rank(b) })
+	return out
 }
 
 func (r *run) setFatal(err error) {
