@@ -24,8 +24,8 @@ SCENARIO   ?= small
 test: unit e2e
 
 unit:
-	$(GO) test -count=1 ./...
-	cd test/sandbox && $(GO) test -count=1 -short ./...
+	$(GO) test -count=1 -timeout 10m ./...
+	cd test/sandbox && $(GO) test -count=1 -timeout 10m -short ./...
 
 ## e2e: the real binary against a sandbox cluster with a simulated AWS
 e2e:
@@ -40,9 +40,10 @@ sandbox:
 demo: build
 	SCENARIO=$(SCENARIO) test/sandbox/demo.sh
 
-## bench: the benchmarks, with their figures
+## bench: the benchmarks, with their figures (the last one rotates 100 sandbox nodes: ~4 minutes)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	cd test/sandbox && $(GO) test -run '^$$' -bench BenchmarkRotate100 -benchtime 1x -timeout 30m ./e2e/
 
 ## lint: go vet and staticcheck (pinned, installed through the module proxy)
 lint:
