@@ -88,18 +88,25 @@ type Clients struct {
 	AutoScaling AutoScalingAPI
 	EKS         EKSAPI
 	SSM         SSMAPI
+	// GroupWriter and NodegroupWriter change groups during a rotation; discovery never
+	// uses them.
+	GroupWriter     AutoScalingWriter
+	NodegroupWriter EKSWriter
 	// Region is named in error messages; it is the region of cfg given to NewClients.
 	Region string
 }
 
 // NewClients builds SDK clients for EC2, Auto Scaling, EKS and SSM from cfg.
 func NewClients(cfg aws.Config) *Clients {
+	asg, eksClient := autoscaling.NewFromConfig(cfg), eks.NewFromConfig(cfg)
 	return &Clients{
-		EC2:         ec2.NewFromConfig(cfg),
-		AutoScaling: autoscaling.NewFromConfig(cfg),
-		EKS:         eks.NewFromConfig(cfg),
-		SSM:         ssm.NewFromConfig(cfg),
-		Region:      cfg.Region,
+		EC2:             ec2.NewFromConfig(cfg),
+		AutoScaling:     asg,
+		EKS:             eksClient,
+		SSM:             ssm.NewFromConfig(cfg),
+		GroupWriter:     asg,
+		NodegroupWriter: eksClient,
+		Region:          cfg.Region,
 	}
 }
 

@@ -99,13 +99,12 @@ type GroupState struct {
 	Tags    map[string]string
 }
 
-// autoScalingWriter returns the Auto Scaling client as an AutoScalingWriter.
+// autoScalingWriter returns the client that changes groups.
 func (c *Clients) autoScalingWriter() (AutoScalingWriter, error) {
-	w, ok := c.AutoScaling.(AutoScalingWriter)
-	if !ok {
-		return nil, fmt.Errorf("the Auto Scaling client %T cannot change groups", c.AutoScaling)
+	if c.GroupWriter == nil {
+		return nil, errors.New("no Auto Scaling client to change groups with")
 	}
-	return w, nil
+	return c.GroupWriter, nil
 }
 
 // GroupState describes one Auto Scaling group: sizes, members ordered by instance ID, and tags.

@@ -47,9 +47,9 @@ func (c *Clients) SetNodegroupSizes(ctx context.Context, cluster, nodegroup stri
 		}
 		return fmt.Errorf("update node group %s of EKS cluster %s: %w", nodegroup, cluster, err)
 	}
-	w, ok := c.EKS.(EKSWriter)
-	if !ok {
-		return fmt.Errorf("the EKS client %T cannot update node groups", c.EKS)
+	w := c.NodegroupWriter
+	if w == nil {
+		return fmt.Errorf("update node group %s of EKS cluster %s: no EKS client to change node groups with", nodegroup, cluster)
 	}
 	in := &eks.UpdateNodegroupConfigInput{
 		ClusterName:   aws.String(cluster),
