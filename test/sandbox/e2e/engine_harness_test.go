@@ -225,26 +225,6 @@ func logEvents(t *testing.T, events []exec.Event) {
 	t.Log("events:\n" + b.String())
 }
 
-// checkNoPodLostAnyEvictions is checkNoPodLost for a run that may have evicted nothing:
-// no budget went below its minimum, the engine deleted no pod itself, and every pod that went
-// away was evicted.
-func checkNoPodLostAnyEvictions(t *testing.T, e *env, w *safetyWatcher) {
-	t.Helper()
-	violations, deleted := w.stop()
-	for _, v := range violations {
-		t.Error(v)
-	}
-	evicted, byTool := podAudit(t, e)
-	for pod := range byTool {
-		t.Errorf("the engine deleted pod %s instead of evicting it", pod)
-	}
-	for pod := range deleted {
-		if !evicted[pod] {
-			t.Errorf("pod %s was deleted without an eviction", pod)
-		}
-	}
-}
-
 // nodeOfPod names the node running the first pod with the label selector.
 func nodeOfPod(t *testing.T, e *engineEnv, namespace, selector string) string {
 	t.Helper()
