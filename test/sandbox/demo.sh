@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the sandbox with a scenario in the background, runs kubectl rotate against it, and
-# keeps the sandbox running until Ctrl-C.
+# Starts the sandbox with a scenario in the background, shows kubectl rotate's plan, rotates
+# the nodes on the live dashboard when run on a terminal, and keeps the sandbox running until
+# Ctrl-C.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 scenario=${SCENARIO:-small}
@@ -41,6 +42,11 @@ kubectl get nodes -L topology.kubernetes.io/zone,eks.amazonaws.com/nodegroup,kop
 echo
 echo "==> kubectl rotate plan"
 kubectl rotate plan || true
+if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then
+  echo
+  read -r -p "==> Press enter to rotate the nodes on the live dashboard (p pause, s skip, a abort, ? help) " _
+  kubectl rotate --delete-emptydir-data || true
+fi
 cat <<TXT
 
 The sandbox keeps running. In another terminal:
@@ -49,6 +55,7 @@ The sandbox keeps running. In another terminal:
   . $state/aws.env
   export PATH=$root/bin:$state/bin:\$PATH
   kubectl rotate plan -o wide
+  kubectl rotate --delete-emptydir-data     # again, after a skip or an abort
 
 Press Ctrl-C to stop it.
 TXT
