@@ -172,8 +172,7 @@ func (o *PlanFlags) buildPlan(ctx context.Context, clients *Clients, g *GlobalOp
 	switch o.AMI {
 	case "":
 	case amiLatest:
-		d := discover.Discoverer{Cluster: kube.Reader{Client: clients.Kubernetes}, Cloud: clients.Cloud}
-		if target.PerNode, err = d.LatestTargets(ctx, facts); err != nil {
+		if target.PerNode, err = discoverer(clients).LatestTargets(ctx, facts); err != nil {
 			return nil, err
 		}
 	default:
@@ -185,8 +184,11 @@ func (o *PlanFlags) buildPlan(ctx context.Context, clients *Clients, g *GlobalOp
 
 // discover gathers the facts of the cluster and its cloud, describing extra images too.
 func (o *PlanFlags) discover(ctx context.Context, clients *Clients, g *GlobalOptions, env Environment, images []string) (*plan.Facts, error) {
-	d := discover.Discoverer{Cluster: kube.Reader{Client: clients.Kubernetes}, Cloud: clients.Cloud}
-	return d.Discover(ctx, discover.Options{ClusterName: g.EKSCluster, Images: images, Now: env.Now()})
+	return discoverer(clients).Discover(ctx, discover.Options{ClusterName: g.EKSCluster, Images: images, Now: env.Now()})
+}
+
+func discoverer(clients *Clients) discover.Discoverer {
+	return discover.Discoverer{Cluster: kube.Reader{Client: clients.Kubernetes}, Cloud: clients.Cloud}
 }
 
 func (o *PlanFlags) policy() plan.Policy {

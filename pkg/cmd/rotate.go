@@ -23,6 +23,9 @@ import (
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/tui"
 )
 
+// nothingToRotate ends the output of a rotation whose plan replaces no node.
+const nothingToRotate = "\nNothing to rotate: every selected node already runs its target image."
+
 // Event output formats of a rotation.
 const (
 	outputPlain = "plain"
@@ -150,7 +153,7 @@ func execute(ctx context.Context, p *plan.Plan, clients *Clients, g *GlobalOptio
 	}
 	if toRotate == 0 {
 		if !jsonOut {
-			fmt.Fprintln(streams.Out, "\nNothing to rotate: every selected node already runs its target image.")
+			fmt.Fprintln(streams.Out, nothingToRotate)
 		}
 		return nil
 	}
@@ -195,7 +198,7 @@ func executeOnDashboard(ctx context.Context, p *plan.Plan, clients *Clients, g *
 		if err := planprint.Print(streams.Out, p, planprint.FormatTable); err != nil {
 			return err
 		}
-		fmt.Fprintln(streams.Out, "\nNothing to rotate: every selected node already runs its target image.")
+		fmt.Fprintln(streams.Out, nothingToRotate)
 		return nil
 	}
 	engine, err := newEngine(p, clients, g, o, deleteEmptyDir)
