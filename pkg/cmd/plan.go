@@ -26,6 +26,7 @@ type PlanFlags struct {
 	AMI                string
 	OlderThan          time.Duration
 	Nodegroups         []string
+	NodegroupsOf       []string
 	Selector           string
 	Nodes              []string
 	MaxSurge           string
@@ -91,6 +92,7 @@ func (o *PlanFlags) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.AMI, "ami", "", `target image: an AMI ID, or "latest" for the newest EKS-optimized image (default: each group's launch template)`)
 	f.Var(ageValue{&o.OlderThan}, "older-than", "also rotate nodes older than this, whatever their image (e.g. 30d or 36h)")
 	f.StringArrayVar(&o.Nodegroups, "nodegroup", nil, "rotate only this node group: ASG, EKS node group, kops instance group or Karpenter node pool (repeatable)")
+	f.StringArrayVar(&o.NodegroupsOf, "nodegroup-of", nil, "rotate the whole node group of this node (repeatable)")
 	f.StringVarP(&o.Selector, "selector", "l", "", "rotate only nodes matching this label selector")
 	f.StringArrayVar(&o.Nodes, "node", nil, "rotate only this node (repeatable)")
 	f.StringVar(&o.MaxSurge, "max-surge", "1", "extra nodes per group launched before old ones drain: a count or a percentage of the group")
@@ -178,7 +180,7 @@ func (o *PlanFlags) buildPlan(ctx context.Context, clients *Clients, g *GlobalOp
 	default:
 		target.AMI = o.AMI
 	}
-	sel := plan.Selection{Groups: o.Nodegroups, Nodes: o.Nodes, Selector: o.selector}
+	sel := plan.Selection{Groups: o.Nodegroups, GroupsOf: o.NodegroupsOf, Nodes: o.Nodes, Selector: o.selector}
 	return plan.Build(*facts, target, sel, o.policy())
 }
 

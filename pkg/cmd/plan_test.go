@@ -109,6 +109,17 @@ func TestPlanTable(t *testing.T) {
 	}
 }
 
+func TestPlanNodegroupOfSelectsTheNodesGroup(t *testing.T) {
+	w := newTestWorld(t)
+	r := run(t, w.env, "plan", "--nodegroup-of", "workers-000")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.out, "workers (asg)") || strings.Contains(r.out, "managed (eks-managed)") || strings.Contains(r.out, "nodes-kops (kops)") {
+		t.Errorf("plan is not the group of workers-000 alone:\n%s", r.out)
+	}
+}
+
 func TestPlanJSONShapeAndSavedPlan(t *testing.T) {
 	w := newTestWorld(t)
 	saved := filepath.Join(t.TempDir(), "plan.json")
@@ -178,6 +189,8 @@ func TestPlanBadInput(t *testing.T) {
 		{name: "unknown AMI", args: []string{"plan", "--ami", noSuchID}, code: ExitError, message: "not found"},
 		{name: "wrong architecture", args: []string{"plan", "--ami", amiArm}, code: ExitError, message: "arm64"},
 		{name: "unknown node group", args: []string{"plan", "--nodegroup", "nope"}, code: ExitError, message: `"nope"`},
+		{name: "group of an unknown node", args: []string{"plan", "--nodegroup-of", "ghost"}, code: ExitError, message: `node "ghost" not found`},
+		{name: "group of an unmanaged node", args: []string{"plan", "--nodegroup-of", "bare-metal-1"}, code: ExitError, message: `"bare-metal-1" belongs to no group`},
 		{name: "both zero", args: []string{"plan", "--max-surge", "0", "--max-unavailable", "0"}, code: ExitUsage, message: "cannot both be 0", noAWSCall: true},
 		{name: "bad percentage", args: []string{"plan", "--max-surge", "150%x"}, code: ExitUsage, message: "--max-surge", noAWSCall: true},
 		{name: "bad selector", args: []string{"plan", "-l", "a in (b"}, code: ExitUsage, message: "--selector", noAWSCall: true},

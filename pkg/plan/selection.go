@@ -55,7 +55,11 @@ func knownGroups(f *Facts) []string {
 
 // selectNodes applies s to the nodes of f. Group, node and label filters combine.
 func selectNodes(f *Facts, s Selection) (selectedNodes, error) {
-	groupSet, err := groupFilter(f, s.Groups)
+	owners, err := groupsOf(f, s.GroupsOf)
+	if err != nil {
+		return selectedNodes{}, err
+	}
+	groupSet, err := groupFilter(f, append(slices.Clone(s.Groups), owners...))
 	if err != nil {
 		return selectedNodes{}, err
 	}
@@ -107,6 +111,23 @@ func groupFilter(f *Facts, groups []string) (map[string]bool, error) {
 		set[g] = true
 	}
 	return set, nil
+}
+
+// groupsOf names the groups of the given nodes, or an error naming the first node the cluster
+// does not have or that belongs to no group the tool can rotate.
+func groupsOf(f *Facts, nodes []string) ([]string, error) {
+	groups := make([]string, 0, len(nodes))
+	for _, name := range nodes {
+		i := slices.IndexFunc(f.Nodes, func(n NodeFacts) bool { return n.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("node %q not found in the cluster; check the name with kubectl get nodes", name)
+		}
+		if reason, unmanaged := unmanagedReason(&f.Nodes[i]); unmanaged {
+			return nil, fmt.Errorf("node %q belongs to no group that can be rotated: %s", name, reason)
+		}
+		groups = append(groups, f.Nodes[i].Group)
+	}
+	return groups, nil
 }
 
 // nodeFilter returns the set of requested nodes, nil when none is requested, or an error

@@ -77,6 +77,28 @@ func TestBuildSelection(t *testing.T) {
 			want:      "api:api-1;web:web-2",
 		},
 		{
+			name:          "by the group of a node",
+			selection:     Selection{GroupsOf: []string{"api-2"}},
+			want:          "api:api-1,api-2",
+			wantUnmanaged: "bare-1,onprem-1",
+		},
+		{
+			name:          "groups of nodes and named groups combine",
+			selection:     Selection{Groups: []string{"db"}, GroupsOf: []string{"web-1", "web-2"}},
+			want:          "db:db-1,db-2;web:web-1,web-2",
+			wantUnmanaged: "bare-1,onprem-1",
+		},
+		{
+			name:      "group of an unknown node",
+			selection: Selection{GroupsOf: []string{"ghost"}},
+			wantErr:   `node "ghost" not found in the cluster`,
+		},
+		{
+			name:      "group of an unmanaged node",
+			selection: Selection{GroupsOf: []string{"bare-1"}},
+			wantErr:   `node "bare-1" belongs to no group that can be rotated: instance i-bare-1 belongs to no Auto Scaling group`,
+		},
+		{
 			name:      "by selector",
 			selection: Selection{Selector: labels.SelectorFromSet(labels.Set{"tier": "back"})},
 			want:      "api:api-1;db:db-1,db-2",

@@ -27,6 +27,8 @@ type Target struct {
 type Selection struct {
 	// Groups are node group names (ASG, EKS node group, kops instance group, node pool).
 	Groups []string
+	// GroupsOf are node names whose whole groups are selected, as if named in Groups.
+	GroupsOf []string
 	// Nodes are node names.
 	Nodes []string
 	// Selector filters nodes by label; nil selects all.
