@@ -141,6 +141,10 @@ func bindRotate(root *cobra.Command, streams genericiooptions.IOStreams, g *Glob
 // execute shows the plan, asks for consent unless --yes, runs the engine and reports: on the
 // live dashboard when it has a terminal, as plain lines or NDJSON otherwise.
 func execute(ctx context.Context, p *plan.Plan, clients *Clients, g *GlobalOptions, o *ExecFlags, deleteEmptyDir bool, streams genericiooptions.IOStreams) error {
+	// A group that launches another image than its target would be churned for nothing.
+	if err := p.Unreachable(); err != nil {
+		return err
+	}
 	toRotate := countRotate(p)
 	if useDashboard(streams, o) {
 		return executeOnDashboard(ctx, p, clients, g, o, deleteEmptyDir, streams, toRotate)

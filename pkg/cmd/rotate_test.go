@@ -26,6 +26,24 @@ func TestRotateRefusesWithoutConsent(t *testing.T) {
 	}
 }
 
+func TestRotateRefusesATargetTheGroupDoesNotLaunch(t *testing.T) {
+	w := newTestWorld(t)
+	r := run(t, w.env, "--nodegroup", "workers", "--ami", amiOld, "--older-than", "1h", "--yes")
+	want := "group workers launches " + amiNew
+	if r.code != ExitError || !strings.Contains(r.errOut, want) || !strings.Contains(r.errOut, "publish "+amiOld) {
+		t.Fatalf("exit %d, stderr %q; want a refusal containing %q", r.code, r.errOut, want)
+	}
+	for call := range w.server.Calls() {
+		if !strings.Contains(call, ":Describe") && !strings.Contains(call, ":Get") && !strings.Contains(call, ":List") {
+			t.Errorf("a refused rotation called %s", call)
+		}
+	}
+	p := run(t, w.env, "plan", "--nodegroup", "workers", "--ami", amiOld, "--older-than", "1h")
+	if p.code != ExitOK || !strings.Contains(p.out, "launches "+amiNew) {
+		t.Errorf("plan exit %d; want the blocker shown:\n%s%s", p.code, p.out, p.errOut)
+	}
+}
+
 func TestRotateNothingToDo(t *testing.T) {
 	w := newTestWorld(t)
 	r := run(t, w.env, "--nodegroup", "managed", "--yes")

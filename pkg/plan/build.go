@@ -219,6 +219,28 @@ func (gp *groupPlan) target() (string, error) {
 	return gp.facts.TargetAMI, nil
 }
 
+// launchBlocker reports a group that would not launch its target image. Replacements come
+// from the group's own launch template, launch configuration or node group release, so a
+// rotation towards another image would only bring up new nodes on the image the group
+// launches. Karpenter node pools launch each node from its own image and are not checked.
+func (gp *groupPlan) launchBlocker() (Blocker, bool) {
+	g := &gp.group
+	launches := gp.facts.TargetAMI
+	if gp.kind == KindKarpenter || g.Counts.Rotate == 0 || g.TargetAMI == "" || launches == "" || g.TargetAMI == launches {
+		return Blocker{}, false
+	}
+	source := gp.facts.TargetSource
+	if source == "" {
+		source = "its launch configuration"
+	}
+	return Blocker{
+		Kind:  BlockerLaunchImage,
+		Group: g.Name,
+		Message: fmt.Sprintf("group %s launches %s (%s), not the target %s, so its replacements would not run the target; publish %s in the group's launch template or node group first",
+			g.Name, launches, source, g.TargetAMI, g.TargetAMI),
+	}, true
+}
+
 // cut resolves the policy for the group, whose size counts all its nodes, cuts its nodes to
 // rotate into batches and appends them to the plan, numbering them on from the plan's last.
 // Control-plane groups go one node per batch without surge.
@@ -256,13 +278,16 @@ func (gp *groupPlan) cut(pol policyValues, size int, plan *Plan) error {
 	return nil
 }
 
-// blockers appends to dst what would stall the rotation of the group: a surge beyond its
-// MaxSize, then per node to rotate, by name, what would stall its drain. batches are the
+// blockers appends to dst what would stall the rotation of the group: a target it does not
+// launch, a surge beyond its MaxSize, then per node to rotate, by name, what would stall its drain. batches are the
 // plan's batches so far, the group's among them.
 func (gp *groupPlan) blockers(dst []Blocker, batches []Batch, pdbs pdbIndex, deleteEmptyDirData bool) []Blocker {
 	surge := 0
 	for i := len(batches) - 1; i >= 0 && batches[i].Group == gp.group.Name; i-- {
 		surge = max(surge, batches[i].Surge)
+	}
+	if b, ok := gp.launchBlocker(); ok {
+		dst = append(dst, b)
 	}
 	if b, ok := capacityBlocker(&gp.group, surge); ok {
 		dst = append(dst, b)

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -250,6 +251,56 @@ func TestHumanDuration(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := HumanDuration(tt.in); got != tt.want {
 				t.Fatalf("HumanDuration(%v) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBuildTargetTheGroupDoesNotLaunch(t *testing.T) {
+	tests := []struct {
+		name    string
+		group   GroupFacts
+		kind    Kind
+		target  Target
+		wantErr string
+	}{
+		{name: "drift launches its own target", group: newGroup("web", KindASG, "ami-new", 1)},
+		{name: "explicit image the group launches", group: newGroup("web", KindASG, "ami-new", 1), target: Target{AMI: "ami-new"}},
+		{
+			name: "explicit image the group does not launch", group: newGroup("web", KindASG, "ami-new", 1), target: Target{AMI: "ami-arm2"},
+			wantErr: "group web launches ami-new (launch template lt-1 version 2), not the target ami-arm2",
+		},
+		{
+			name: "latest image the group does not launch", group: newGroup("web", KindASG, "ami-old2", 1), target: Target{PerNode: map[string]string{"n1": "ami-new"}},
+			wantErr: "publish ami-new in the group's launch template or node group first",
+		},
+		{
+			name: "karpenter launches each node from its own image", group: GroupFacts{Name: "web", Kind: KindKarpenter, TargetAMI: "ami-old2"},
+			kind: KindKarpenter, target: Target{AMI: "ami-new"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := newNode("n1", "web", "us-east-1a", "ami-old")
+			if tt.kind != "" {
+				node = newNode("n1", "web", "us-east-1a", "ami-old", withKind(tt.kind))
+			}
+			images := testImages()
+			images["ami-arm2"] = ImageFacts{ID: "ami-arm2", Architecture: "amd64", State: ImageStateAvailable}
+			f := Facts{Now: testNow(), Nodes: []NodeFacts{node}, Groups: []GroupFacts{tt.group}, Images: images}
+			p := mustBuild(t, f, tt.target, Selection{}, Policy{})
+			err := p.Unreachable()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Unreachable() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Unreachable() = %v, want %q", err, tt.wantErr)
+			}
+			if len(p.Blockers) == 0 || p.Blockers[0].Kind != BlockerLaunchImage {
+				t.Errorf("blockers %+v, want a launch-image blocker first", p.Blockers)
 			}
 		})
 	}

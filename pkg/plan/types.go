@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -154,7 +155,22 @@ const (
 	BlockerEmptyDir     BlockerKind = "emptydir"      // emptyDir data without --delete-emptydir-data
 	BlockerDoNotDisrupt BlockerKind = "do-not-disrupt"
 	BlockerCapacity     BlockerKind = "capacity" // the surge needs more than the group's MaxSize
+	// BlockerLaunchImage: the group launches another image than the target, so no rotation
+	// of it can reach the target; execution refuses to start.
+	BlockerLaunchImage BlockerKind = "launch-image"
 )
+
+// Unreachable returns an error naming the first group whose replacements could not run its
+// target image, nil when every group launches its target. Executing such a plan would
+// replace nodes without changing their image.
+func (p *Plan) Unreachable() error {
+	for _, b := range p.Blockers {
+		if b.Kind == BlockerLaunchImage {
+			return errors.New(b.Message)
+		}
+	}
+	return nil
+}
 
 // Blocker is something that would stall or slow a rotation, found before it starts.
 type Blocker struct {
