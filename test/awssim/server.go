@@ -46,6 +46,7 @@ type Server struct {
 	faults    map[string]*Fault
 	throttles map[string]Throttle     // service -> its limits; absent means off
 	buckets   map[string]*bucketState // "service:Operation" -> its bucket
+	access    accessControl           // the IAM policy enforced, if any
 
 	httpServer *http.Server
 	url        string
@@ -223,6 +224,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, err := svc.operation(r)
 	if err != nil {
 		svc.writeError(w, requestID, asAPIError(err))
+		return
+	}
+	if refused := s.authorize(name, op, scope, r); refused != nil {
+		svc.writeError(w, requestID, refused)
 		return
 	}
 	if fault := s.countCall(name + ":" + op); fault != nil {

@@ -31,7 +31,8 @@ import (
 // Options configures Start.
 type Options struct {
 	// Dir is the state directory, for example <repo>/.sandbox. Start writes
-	// Dir/kubeconfig, Dir/logs/<component>.log and Dir/run (certificates,
+	// Dir/kubeconfig (the admin's), Dir/rotator.kubeconfig (RotatorUser's),
+	// Dir/logs/<component>.log and Dir/run (certificates,
 	// etcd data, component configuration), and locks Dir/lock. Dir/run and the
 	// logs are replaced at every start: each start is a new cluster.
 	Dir string
@@ -48,6 +49,7 @@ type Options struct {
 type Cluster struct {
 	opts       Options
 	kubeconfig string
+	rotator    string // RotatorUser's kubeconfig
 	logDir     string
 	restConfig *rest.Config
 	version    string
@@ -102,6 +104,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	c := &Cluster{
 		opts:       o,
 		kubeconfig: filepath.Join(dir, "kubeconfig"),
+		rotator:    filepath.Join(dir, "rotator.kubeconfig"),
 		logDir:     filepath.Join(dir, "logs"),
 		lock:       lock,
 		failed:     make(chan struct{}),
@@ -119,8 +122,10 @@ func (c *Cluster) start(ctx context.Context) error {
 	begin := time.Now()
 	runDir := filepath.Join(c.opts.Dir, "run")
 	// A kubeconfig left by a sandbox that was killed points at nothing.
-	if err := os.Remove(c.kubeconfig); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove stale kubeconfig: %w", err)
+	for _, path := range []string{c.kubeconfig, c.rotator} {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove stale kubeconfig: %w", err)
+		}
 	}
 	for _, d := range []string{runDir, c.logDir} {
 		if err := os.RemoveAll(d); err != nil {
@@ -216,6 +221,9 @@ func (c *Cluster) start(ctx context.Context) error {
 		return fmt.Errorf("read server version: %w", err)
 	}
 	c.version = info.GitVersion
+	if err := writeKubeconfig(c.rotator, server, pki.caPEM, RotatorUser, pki.tokens[RotatorUser]); err != nil {
+		return err
+	}
 	if err := writeKubeconfig(c.kubeconfig, server, pki.caPEM, userAdmin, pki.tokens[userAdmin]); err != nil {
 		return err
 	}
@@ -286,8 +294,14 @@ func (c *Cluster) Kubeconfig() string {
 	return c.kubeconfig
 }
 
+// RotatorKubeconfig returns the path of the kubeconfig of RotatorUser,
+// Dir/rotator.kubeconfig: a user outside system:masters, in RotatorGroup.
+func (c *Cluster) RotatorKubeconfig() string {
+	return c.rotator
+}
+
 // AuditLog is the API server's audit log: one JSON event per line for every pod deletion
-// and eviction.
+// and eviction, and for every request of RotatorUser.
 func (c *Cluster) AuditLog() string {
 	return filepath.Join(c.logDir, "audit.log")
 }
@@ -308,7 +322,7 @@ func (c *Cluster) RESTConfig() *rest.Config {
 }
 
 // Stop stops kwok, the scheduler and the controller manager, then the API
-// server, then etcd, and removes Dir/kubeconfig. Each child gets SIGTERM and
+// server, then etcd, and removes the kubeconfig files. Each child gets SIGTERM and
 // five seconds before its process group is killed. Stop is idempotent and
 // safe to call concurrently; every call returns the first call's result.
 func (c *Cluster) Stop() error {
@@ -339,8 +353,10 @@ func (c *Cluster) Stop() error {
 		if c.etcd != nil {
 			c.etcd.Close()
 		}
-		if err := os.Remove(c.kubeconfig); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("remove kubeconfig: %w", err))
+		for _, path := range []string{c.kubeconfig, c.rotator} {
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("remove kubeconfig: %w", err))
+			}
 		}
 		if c.lock != nil {
 			errs = append(errs, c.lock.Close())

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/binaries"
 	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/cluster"
@@ -155,6 +158,8 @@ func TestClusterEvictionAndDrainUnderPDB(t *testing.T) {
 		t.Errorf("ready web pods fell to %d during the evictions; the PDB asks for 2", m)
 	}
 
+	checkRotatorIdentity(ctx, t, c)
+
 	stopBegin := time.Now()
 	if err := c.Stop(); err != nil {
 		t.Errorf("stop: %v", err)
@@ -167,8 +172,35 @@ func TestClusterEvictionAndDrainUnderPDB(t *testing.T) {
 	if left := processesMentioning(t, dir); len(left) > 0 {
 		t.Errorf("processes left after Stop: %v", left)
 	}
-	if _, err := os.Stat(c.Kubeconfig()); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("kubeconfig left after Stop: %v", err)
+	for _, path := range []string{c.Kubeconfig(), c.RotatorKubeconfig()} {
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("kubeconfig %s left after Stop: %v", filepath.Base(path), err)
+		}
+	}
+}
+
+// checkRotatorIdentity checks that the rotator's kubeconfig authenticates as RotatorUser in
+// RotatorGroup, and that the identity, bound to nothing, may not list nodes.
+func checkRotatorIdentity(ctx context.Context, t *testing.T, c *cluster.Cluster) {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", c.RotatorKubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotator, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	review, err := rotator.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("who is the rotator: %v", err)
+	}
+	user := review.Status.UserInfo
+	if user.Username != cluster.RotatorUser || !slices.Contains(user.Groups, cluster.RotatorGroup) || slices.Contains(user.Groups, "system:masters") {
+		t.Errorf("rotator kubeconfig authenticates as %s in %v, want %s in %s and not in system:masters", user.Username, user.Groups, cluster.RotatorUser, cluster.RotatorGroup)
+	}
+	if _, err := rotator.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("the rotator listed nodes with no role bound (err %v), want Forbidden", err)
 	}
 }
 

@@ -71,11 +71,14 @@ type componentConfig struct {
 }
 
 // auditPolicy records who deleted and who evicted pods, so that tests can tell evictions
-// from deletions; everything else goes unrecorded.
+// from deletions, and every request of RotatorUser, so that tests can tell which verbs it
+// used and whether any was forbidden; everything else goes unrecorded.
 const auditPolicy = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
+  - level: Metadata
+    users: [` + RotatorUser + `]
   - level: Metadata
     verbs: [delete, deletecollection]
     resources: [{group: "", resources: [pods]}]

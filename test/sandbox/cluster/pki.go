@@ -36,6 +36,15 @@ const (
 	userKwok              = "system:kwok-controller"
 )
 
+// RotatorUser is an identity that is not in system:masters: it belongs to
+// RotatorGroup only, the group deploy/rbac.yaml binds, and may do nothing
+// until that file is applied. Cluster.RotatorKubeconfig reaches the cluster
+// as this user.
+const (
+	RotatorUser  = "rotator"
+	RotatorGroup = "kubectl-rotate"
+)
+
 // generatePKI writes a certificate authority, an API server serving
 // certificate for loopback and the in-cluster service names, a service
 // account signing key and a static token file into dir.
@@ -125,14 +134,21 @@ func generatePKI(dir string, serviceIP net.IP) (*pki, error) {
 		return nil, err
 	}
 
+	// One line per identity: token,user,uid,"group1,group2".
 	var csv strings.Builder
-	for i, user := range []string{userAdmin, userControllerManager, userScheduler, userKwok} {
+	for i, id := range []struct{ user, group string }{
+		{userAdmin, "system:masters"},
+		{userControllerManager, "system:masters"},
+		{userScheduler, "system:masters"},
+		{userKwok, "system:masters"},
+		{RotatorUser, RotatorGroup},
+	} {
 		token, err := randomToken()
 		if err != nil {
 			return nil, err
 		}
-		p.tokens[user] = token
-		fmt.Fprintf(&csv, "%s,%s,uid-%d,\"system:masters\"\n", token, user, i)
+		p.tokens[id.user] = token
+		fmt.Fprintf(&csv, "%s,%s,uid-%d,\"%s\"\n", token, id.user, i, id.group)
 	}
 	if err := writeFile(p.tokenFile, []byte(csv.String())); err != nil {
 		return nil, err

@@ -42,6 +42,11 @@ type Options struct {
 	Progress io.Writer
 	// ReadyTimeout bounds the wait for the scenario's nodes and workloads; zero means 5 minutes.
 	ReadyTimeout time.Duration
+	// IAMPolicy is the path of an IAM policy document, such as deploy/iam-policy.json, that
+	// the simulated AWS enforces for every caller (awssim.Server.SetPolicy): a call it does not
+	// allow is refused as AWS refuses it. Empty allows every call. The sandbox itself (the
+	// registrar, the scenario) works on the account directly and is never refused.
+	IAMPolicy string
 }
 
 // Stack is a running sandbox.
@@ -96,6 +101,16 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if s.Server, err = awssim.Start(s.Cloud); err != nil {
 		return nil, fmt.Errorf("start AWS simulator: %w", err)
 	}
+	if o.IAMPolicy != "" {
+		doc, err := os.ReadFile(o.IAMPolicy)
+		if err != nil {
+			return nil, fmt.Errorf("read IAM policy: %w", err)
+		}
+		if err := s.Server.SetPolicy(doc); err != nil {
+			return nil, fmt.Errorf("IAM policy %s: %w", o.IAMPolicy, err)
+		}
+		s.step(begin, "AWS simulator enforces the IAM policy %s", o.IAMPolicy)
+	}
 	reg := &registrar.Registrar{Cloud: s.Cloud, Client: client, KubeletVersion: c.Version(), Logf: s.logf}
 	go func() {
 		defer close(s.done)
@@ -127,6 +142,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 // Kubeconfig is the path of the admin kubeconfig.
 func (s *Stack) Kubeconfig() string { return s.Cluster.Kubeconfig() }
 
+// RotatorKubeconfig is the path of the kubeconfig of cluster.RotatorUser, an identity outside
+// system:masters in the group deploy/rbac.yaml binds (cluster.RotatorGroup).
+func (s *Stack) RotatorKubeconfig() string { return s.Cluster.RotatorKubeconfig() }
+
 // AWSEnvPath is the path of the sourceable AWS environment file.
 func (s *Stack) AWSEnvPath() string { return filepath.Join(s.dir, AWSEnvFile) }
 
@@ -134,6 +153,11 @@ func (s *Stack) AWSEnvPath() string { return filepath.Join(s.dir, AWSEnvFile) }
 // kubeconfig and the simulated AWS endpoint, region and credentials.
 func (s *Stack) Environ() []string {
 	return append([]string{"KUBECONFIG=" + s.Kubeconfig()}, s.awsEnviron()...)
+}
+
+// RotatorEnviron is Environ with the rotator's kubeconfig in place of the admin's.
+func (s *Stack) RotatorEnviron() []string {
+	return append([]string{"KUBECONFIG=" + s.RotatorKubeconfig()}, s.awsEnviron()...)
 }
 
 func (s *Stack) awsEnviron() []string {
