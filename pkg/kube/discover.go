@@ -38,23 +38,13 @@ type Reader struct {
 
 // Read lists every node, pod and PodDisruptionBudget of the cluster in pages.
 func (r Reader) Read(ctx context.Context) (*Cluster, error) {
-	c := &Cluster{ProviderIDs: map[string]string{}}
-	index := map[string]int{}
-	err := pages(ctx, r.pageSize(), func(opts metav1.ListOptions) (string, error) {
-		list, err := r.Client.CoreV1().Nodes().List(ctx, opts)
-		if err != nil {
-			return "", err
-		}
-		for i := range list.Items {
-			n := &list.Items[i]
-			index[n.Name] = len(c.Nodes)
-			c.Nodes = append(c.Nodes, nodeFacts(n))
-			c.ProviderIDs[n.Name] = n.Spec.ProviderID
-		}
-		return list.Continue, nil
-	})
+	c, err := r.ReadNodes(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list nodes: %w", err)
+		return nil, err
+	}
+	index := make(map[string]int, len(c.Nodes))
+	for i := range c.Nodes {
+		index[c.Nodes[i].Name] = i
 	}
 	err = pages(ctx, r.pageSize(), func(opts metav1.ListOptions) (string, error) {
 		list, err := r.Client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, opts)
@@ -88,6 +78,28 @@ func (r Reader) Read(ctx context.Context) (*Cluster, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list pod disruption budgets: %w", err)
+	}
+	return c, nil
+}
+
+// ReadNodes lists every node of the cluster in pages, without their pods or any
+// PodDisruptionBudget: enough to classify the nodes and name their groups.
+func (r Reader) ReadNodes(ctx context.Context) (*Cluster, error) {
+	c := &Cluster{ProviderIDs: map[string]string{}}
+	err := pages(ctx, r.pageSize(), func(opts metav1.ListOptions) (string, error) {
+		list, err := r.Client.CoreV1().Nodes().List(ctx, opts)
+		if err != nil {
+			return "", err
+		}
+		for i := range list.Items {
+			n := &list.Items[i]
+			c.Nodes = append(c.Nodes, nodeFacts(n))
+			c.ProviderIDs[n.Name] = n.Spec.ProviderID
+		}
+		return list.Continue, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
 	}
 	return c, nil
 }

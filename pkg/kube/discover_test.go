@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -153,5 +154,27 @@ func TestReadFollowsContinueTokens(t *testing.T) {
 	}
 	if len(seen) != 3 || seen[1] != "t1" || seen[2] != "t2" {
 		t.Errorf("continue tokens sent = %q", seen)
+	}
+}
+
+func TestReadNodesListsNodesOnlyInPages(t *testing.T) {
+	client := fake.NewClientset(
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}, Spec: corev1.NodeSpec{ProviderID: "aws:///us-east-1a/i-1"}},
+		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "p"}, Spec: corev1.PodSpec{NodeName: "n1"}},
+	)
+	var listed []string
+	client.PrependReactor("list", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		listed = append(listed, fmt.Sprintf("%s limit=%d", a.GetResource().Resource, a.(k8stesting.ListActionImpl).ListOptions.Limit))
+		return false, nil, nil
+	})
+	c, err := Reader{Client: client, PageSize: 3}.ReadNodes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Nodes) != 1 || c.Nodes[0].Name != "n1" || len(c.Nodes[0].Pods) != 0 || c.ProviderIDs["n1"] != "aws:///us-east-1a/i-1" {
+		t.Errorf("cluster = %+v", c)
+	}
+	if len(listed) != 1 || listed[0] != "nodes limit=3" {
+		t.Errorf("lists = %q, want nodes only, in pages of 3", listed)
 	}
 }
