@@ -64,6 +64,9 @@ func (o *ApplyOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := preflight(ctx, clients, o.OnDrainTimeout); err != nil {
+		return err
+	}
 	flags := flagsOf(saved)
 	if err := flags.Validate(); err != nil {
 		return fmt.Errorf("%s holds an invalid policy: %w", o.File, err)

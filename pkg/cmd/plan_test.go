@@ -37,6 +37,9 @@ type testWorld struct {
 	cloud  *awssim.Cloud
 	server *awssim.Server
 	env    Environment
+	kube   *fake.Clientset
+	// authz answers the SelfSubjectAccessReviews of kube; it allows everything until told.
+	authz *authorizer
 }
 
 func newTestWorld(t *testing.T) *testWorld {
@@ -70,7 +73,8 @@ func newTestWorld(t *testing.T) *testWorld {
 	}
 	t.Cleanup(func() { _ = server.Close() })
 	kube := fake.NewClientset(objs...)
-	return &testWorld{cloud: cloud, server: server, env: Environment{
+	authz := answerAccessReviews(kube)
+	return &testWorld{cloud: cloud, server: server, kube: kube, authz: authz, env: Environment{
 		Now: func() time.Time { return now },
 		NewClients: func(context.Context, *GlobalOptions) (*Clients, error) {
 			return &Clients{Kubernetes: kube, Cloud: awscloud.NewClients(server.AWSConfig())}, nil

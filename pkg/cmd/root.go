@@ -102,7 +102,10 @@ Run without a subcommand, it discovers the cluster, shows the plan, asks for con
 	bindRotate(root, streams, g, env)
 	root.AddCommand(newPlanCommand(streams, g, env))
 	root.AddCommand(newApplyCommand(streams, g, env))
+	root.AddCommand(newCheckCommand(streams, g, env))
 	root.AddCommand(newVersionCommand(streams, env.Version))
+	root.AddCommand(newCompletionCommand(streams))
+	registerCompletions(root, g, env)
 	return root
 }
 

@@ -128,6 +128,9 @@ func bindRotate(root *cobra.Command, streams genericiooptions.IOStreams, g *Glob
 		if err != nil {
 			return err
 		}
+		if err := preflight(c.Context(), clients, o.OnDrainTimeout); err != nil {
+			return err
+		}
 		p, err := o.buildPlan(c.Context(), clients, o.global, o.env)
 		if err != nil {
 			return err

@@ -31,7 +31,10 @@ func newEC2Service(c *Cloud) *ec2Service {
 func (s *ec2Service) operation(r *http.Request) (string, error) { return queryOperation(r, s.handlers) }
 
 // call runs an operation; with DryRun=true it answers DryRunOperation (HTTP
-// 412) instead, as EC2 does for a caller with the required permissions.
+// 412, "Request would have succeeded, but DryRun flag is set.") instead, as
+// EC2 does for a caller with the required permissions. A caller without them
+// never gets here: the server refuses the call first (Server.SetPolicy) with
+// UnauthorizedOperation, which is what EC2 answers a dry run it would refuse.
 func (s *ec2Service) call(op string, r *http.Request) (any, error) {
 	if dryRun, _ := queryBool(r.Form, "DryRun", false); dryRun {
 		return nil, &apiError{status: http.StatusPreconditionFailed, code: "DryRunOperation",

@@ -1,14 +1,19 @@
 package awssim
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 )
 
 // instanceCloud returns a cloud with n running instances i-...1 to i-...n,
@@ -263,5 +268,68 @@ func BenchmarkDescribeInstances1000IDs(b *testing.B) {
 		if _, err := client.DescribeInstances(b.Context(), &ec2.DescribeInstancesInput{InstanceIds: ids}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDescribeDryRun asks each describe call that kubectl rotate uses with DryRun=true, as its
+// permission check does: allowed, EC2 answers the DryRunOperation error (HTTP 412) instead of
+// the data; refused by the IAM policy, UnauthorizedOperation (HTTP 403), because EC2 checks
+// permissions before it honours the dry run.
+func TestDescribeDryRun(t *testing.T) {
+	c := templateCloud(t)
+	must(t, c.AddInstance(Instance{ID: instanceID(1), ImageID: imageID(1)}))
+	must(t, c.AddImage(Image{ID: imageID(1), Name: "node-1"}))
+	calls := []struct {
+		name   string
+		action string
+		call   func(*ec2.Client, bool) error
+	}{
+		{name: "DescribeInstances", action: "ec2:DescribeInstances", call: func(client *ec2.Client, dryRun bool) error {
+			_, err := client.DescribeInstances(ctx(t), &ec2.DescribeInstancesInput{DryRun: aws.Bool(dryRun), MaxResults: aws.Int32(5)})
+			return err
+		}},
+		{name: "DescribeImages", action: "ec2:DescribeImages", call: func(client *ec2.Client, dryRun bool) error {
+			_, err := client.DescribeImages(ctx(t), &ec2.DescribeImagesInput{DryRun: aws.Bool(dryRun), ImageIds: []string{imageID(1)}})
+			return err
+		}},
+		{name: "DescribeLaunchTemplateVersions", action: "ec2:DescribeLaunchTemplateVersions", call: func(client *ec2.Client, dryRun bool) error {
+			_, err := client.DescribeLaunchTemplateVersions(ctx(t), &ec2.DescribeLaunchTemplateVersionsInput{DryRun: aws.Bool(dryRun), Versions: []string{"$Latest"}, MaxResults: aws.Int32(1)})
+			return err
+		}},
+	}
+	for _, tt := range calls {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startServer(t, c)
+			client := ec2.NewFromConfig(noRetries(srv.AWSConfig()))
+			if err := tt.call(client, false); err != nil {
+				t.Fatalf("without DryRun: %v", err)
+			}
+			err := tt.call(client, true)
+			wantCode(t, err, "DryRunOperation")
+			wantStatusAndMessage(t, err, http.StatusPreconditionFailed, "Request would have succeeded, but DryRun flag is set.")
+			if got := srv.Calls()[tt.action]; got != 2 {
+				t.Errorf("%s counted %d times, want 2", tt.action, got)
+			}
+
+			// The same dry run by an identity whose policy does not allow the action.
+			must(t, srv.SetPolicy([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"`+tt.action+`","Resource":"*"}]}`)))
+			err = tt.call(client, true)
+			wantCode(t, err, "UnauthorizedOperation")
+			wantStatusAndMessage(t, err, http.StatusForbidden, "You are not authorized to perform this operation.")
+		})
+	}
+}
+
+// wantStatusAndMessage fails the test unless err came with the HTTP status and its message
+// starts with message.
+func wantStatusAndMessage(t *testing.T, err error, status int, message string) {
+	t.Helper()
+	var resp *awshttp.ResponseError
+	if !errors.As(err, &resp) || resp.HTTPStatusCode() != status {
+		t.Errorf("error %v, want HTTP %d", err, status)
+	}
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || !strings.HasPrefix(apiErr.ErrorMessage(), message) {
+		t.Errorf("error %v, want the message %q", err, message)
 	}
 }
