@@ -68,10 +68,6 @@ type AccessResult struct {
 
 // Probe EC2, Auto Scaling, EKS, SSM and STS clients: the parts an AccessProbe calls.
 type (
-	// TagReader reads Auto Scaling group tags.
-	TagReader interface {
-		DescribeTags(ctx context.Context, in *autoscaling.DescribeTagsInput, optFns ...func(*autoscaling.Options)) (*autoscaling.DescribeTagsOutput, error)
-	}
 	// UpdateReader describes EKS updates.
 	UpdateReader interface {
 		DescribeUpdate(ctx context.Context, in *eks.DescribeUpdateInput, optFns ...func(*eks.Options)) (*eks.DescribeUpdateOutput, error)
@@ -83,7 +79,6 @@ type (
 )
 
 var (
-	_ TagReader         = (*autoscaling.Client)(nil)
 	_ UpdateReader      = (*eks.Client)(nil)
 	_ CallerIdentityAPI = (*sts.Client)(nil)
 )
@@ -92,12 +87,11 @@ var (
 // call: EC2 actions with DryRun, the other read actions with a call that reads next to
 // nothing. It never calls an action that changes the account.
 type AccessProbe struct {
-	EC2             EC2API
-	AutoScaling     AutoScalingAPI
-	AutoScalingTags TagReader
-	EKS             EKSAPI
-	EKSUpdates      UpdateReader
-	SSM             SSMAPI
+	EC2         EC2API
+	AutoScaling AutoScalingAPI
+	EKS         EKSAPI
+	EKSUpdates  UpdateReader
+	SSM         SSMAPI
 	// STS answers CallerIdentity; nil when there is none.
 	STS CallerIdentityAPI
 	// Cluster is the EKS cluster the EKS actions are probed against; "" skips them.
@@ -110,9 +104,6 @@ type AccessProbe struct {
 // NewAccessProbe probes through the clients of c.
 func NewAccessProbe(c *Clients) *AccessProbe {
 	p := &AccessProbe{EC2: c.EC2, AutoScaling: c.AutoScaling, EKS: c.EKS, SSM: c.SSM}
-	if r, ok := c.GroupWriter.(TagReader); ok {
-		p.AutoScalingTags = r
-	}
 	if r, ok := c.NodegroupWriter.(UpdateReader); ok {
 		p.EKSUpdates = r
 	}
@@ -157,9 +148,10 @@ func (p *AccessProbe) Probe(ctx context.Context, action string) AccessResult {
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	r := judge(call.run(ctx), call.proof)
+	err := call.run(ctx)
+	r := judge(err, call.proof)
 	r.Action = action
-	if action == "eks:ListNodegroups" && r.Verdict == AccessAllowed && r.Detail != "allowed" {
+	if action == "eks:DescribeNodegroup" && r.Verdict == AccessAllowed && clusterNotFound(err) {
 		r.Warning = fmt.Sprintf("allowed, but EKS cluster %s does not exist in this region; check --eks-cluster and --region", p.Cluster)
 	}
 	return r
@@ -206,14 +198,6 @@ func (p *AccessProbe) calls() map[string]probeCall {
 			_, err := p.AutoScaling.DescribeLaunchConfigurations(ctx, &autoscaling.DescribeLaunchConfigurationsInput{MaxRecords: aws.Int32(1)})
 			return err
 		}},
-		"autoscaling:DescribeTags": {missingClient: p.AutoScalingTags == nil, run: func(ctx context.Context) error {
-			_, err := p.AutoScalingTags.DescribeTags(ctx, &autoscaling.DescribeTagsInput{MaxRecords: aws.Int32(1)})
-			return err
-		}},
-		"eks:ListNodegroups": {eks: true, proof: notFound, missingClient: p.EKS == nil, run: func(ctx context.Context) error {
-			_, err := p.EKS.ListNodegroups(ctx, &eks.ListNodegroupsInput{ClusterName: cluster, MaxResults: aws.Int32(1)})
-			return err
-		}},
 		"eks:DescribeNodegroup": {eks: true, proof: notFound, missingClient: p.EKS == nil, run: func(ctx context.Context) error {
 			_, err := p.EKS.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: cluster, NodegroupName: aws.String(probeNodegroup)})
 			return err
@@ -228,6 +212,15 @@ func (p *AccessProbe) calls() map[string]probeCall {
 			return err
 		}},
 	}
+}
+
+// clusterNotFound reports whether EKS answered that the cluster itself does not exist ("No
+// cluster found for name: prod.") rather than the made-up node group ("No node group found
+// for name: ..."). Either answer comes after EKS authorized the call.
+func clusterNotFound(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "ResourceNotFoundException" &&
+		strings.Contains(apiErr.ErrorMessage(), "No cluster found")
 }
 
 // judge turns the answer to a probe into a verdict: success or the proof code allow, the

@@ -44,9 +44,6 @@ const (
 	// maxParameterNamesPerCall: GetParameters Names "Maximum number of 10 items"
 	// (AWS Systems Manager API Reference, GetParameters).
 	maxParameterNamesPerCall = 10
-	// maxNodegroupsPerPage: ListNodegroups maxResults "can be between 1 and 100"
-	// (Amazon EKS API Reference, ListNodegroups).
-	maxNodegroupsPerPage = 100
 	// describeConcurrency bounds the DescribeNodegroup calls in flight at once.
 	describeConcurrency = 4
 )
@@ -66,7 +63,6 @@ type AutoScalingAPI interface {
 
 // EKSAPI is the part of the EKS client that discovery uses.
 type EKSAPI interface {
-	ListNodegroups(ctx context.Context, in *eks.ListNodegroupsInput, optFns ...func(*eks.Options)) (*eks.ListNodegroupsOutput, error)
 	DescribeNodegroup(ctx context.Context, in *eks.DescribeNodegroupInput, optFns ...func(*eks.Options)) (*eks.DescribeNodegroupOutput, error)
 }
 

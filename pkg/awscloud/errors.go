@@ -110,7 +110,7 @@ func explainCode(code, action string) string {
 
 // actionOf names the IAM action of the failed operation, such as "ec2:DescribeInstances": from
 // the SDK's operation error, or else from AWS's own message ("... is not authorized to
-// perform: autoscaling:SetDesiredCapacity ...").
+// perform: autoscaling:UpdateAutoScalingGroup ...").
 func actionOf(err error, message string) string {
 	var opErr *smithy.OperationError
 	if errors.As(err, &opErr) && opErr.OperationName != "" {

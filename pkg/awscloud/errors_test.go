@@ -37,9 +37,9 @@ func TestExplainAccessDenied(t *testing.T) {
 		},
 		{
 			name: "Auto Scaling AccessDenied",
-			err: refused("Auto Scaling", "SetDesiredCapacity", "AccessDenied",
-				"User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: autoscaling:SetDesiredCapacity because no identity-based policy allows the autoscaling:SetDesiredCapacity action"),
-			want: "the AWS identity in use is not allowed to call autoscaling:SetDesiredCapacity; grant it in its IAM policy " + fix,
+			err: refused("Auto Scaling", "UpdateAutoScalingGroup", "AccessDenied",
+				"User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: autoscaling:UpdateAutoScalingGroup because no identity-based policy allows the autoscaling:UpdateAutoScalingGroup action"),
+			want: "the AWS identity in use is not allowed to call autoscaling:UpdateAutoScalingGroup; grant it in its IAM policy " + fix,
 		},
 		{
 			name: "EKS AccessDeniedException",
@@ -60,8 +60,8 @@ func TestExplainAccessDenied(t *testing.T) {
 		{
 			name: "action read from the message without an operation error",
 			err: &smithy.GenericAPIError{Code: "AccessDenied",
-				Message: "User: x is not authorized to perform: autoscaling:DescribeTags because no identity-based policy allows the autoscaling:DescribeTags action"},
-			want: "the AWS identity in use is not allowed to call autoscaling:DescribeTags; grant it in its IAM policy " + fix,
+				Message: "User: x is not authorized to perform: autoscaling:DescribeLaunchConfigurations because no identity-based policy allows the autoscaling:DescribeLaunchConfigurations action"},
+			want: "the AWS identity in use is not allowed to call autoscaling:DescribeLaunchConfigurations; grant it in its IAM policy " + fix,
 		},
 		{
 			name: "no action known",
@@ -75,7 +75,7 @@ func TestExplainAccessDenied(t *testing.T) {
 		},
 		{
 			name: "throttling unchanged",
-			err:  refused("Auto Scaling", "SetDesiredCapacity", "Throttling", "Rate exceeded"),
+			err:  refused("Auto Scaling", "UpdateAutoScalingGroup", "Throttling", "Rate exceeded"),
 		},
 	}
 	for _, tt := range tests {

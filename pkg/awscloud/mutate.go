@@ -21,12 +21,10 @@ import (
 // and change it.
 type AutoScalingWriter interface {
 	DescribeAutoScalingGroups(ctx context.Context, in *autoscaling.DescribeAutoScalingGroupsInput, optFns ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error)
-	SetDesiredCapacity(ctx context.Context, in *autoscaling.SetDesiredCapacityInput, optFns ...func(*autoscaling.Options)) (*autoscaling.SetDesiredCapacityOutput, error)
 	UpdateAutoScalingGroup(ctx context.Context, in *autoscaling.UpdateAutoScalingGroupInput, optFns ...func(*autoscaling.Options)) (*autoscaling.UpdateAutoScalingGroupOutput, error)
 	TerminateInstanceInAutoScalingGroup(ctx context.Context, in *autoscaling.TerminateInstanceInAutoScalingGroupInput, optFns ...func(*autoscaling.Options)) (*autoscaling.TerminateInstanceInAutoScalingGroupOutput, error)
 	CreateOrUpdateTags(ctx context.Context, in *autoscaling.CreateOrUpdateTagsInput, optFns ...func(*autoscaling.Options)) (*autoscaling.CreateOrUpdateTagsOutput, error)
 	DeleteTags(ctx context.Context, in *autoscaling.DeleteTagsInput, optFns ...func(*autoscaling.Options)) (*autoscaling.DeleteTagsOutput, error)
-	DescribeTags(ctx context.Context, in *autoscaling.DescribeTagsInput, optFns ...func(*autoscaling.Options)) (*autoscaling.DescribeTagsOutput, error)
 }
 
 var _ AutoScalingWriter = (*autoscaling.Client)(nil)
@@ -147,25 +145,6 @@ func (c *Clients) GroupState(ctx context.Context, name string) (GroupState, erro
 	return GroupState{}, &Error{Message: fmt.Sprintf("auto scaling group %s does not exist in region %s", name, c.Region)}
 }
 
-// SetDesiredCapacity sets the group's desired capacity without honoring the cooldown, as a
-// user request does. AWS refuses a capacity outside the group's MinSize and MaxSize; change
-// the bounds too with SetGroupSizes.
-func (c *Clients) SetDesiredCapacity(ctx context.Context, name string, desired int) error {
-	w, err := c.autoScalingWriter()
-	if err != nil {
-		return err
-	}
-	_, err = w.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{
-		AutoScalingGroupName: aws.String(name),
-		DesiredCapacity:      aws.Int32(int32(desired)),
-		HonorCooldown:        aws.Bool(false),
-	})
-	if err != nil {
-		return wrap(err, "set desired capacity of auto scaling group %s to %d", name, desired)
-	}
-	return nil
-}
-
 // SetGroupSizes sets MinSize, DesiredCapacity and MaxSize of the group in one
 // UpdateAutoScalingGroup call. Giving all three, as absolute values, makes the call
 // idempotent and keeps AWS from adjusting the desired capacity on its own (which it does when
@@ -255,30 +234,6 @@ func (c *Clients) UntagGroup(ctx context.Context, name string, keys []string) er
 		return wrap(err, "remove tags from auto scaling group %s", name)
 	}
 	return nil
-}
-
-// GroupTags reads the group's tags with DescribeTags, paged.
-func (c *Clients) GroupTags(ctx context.Context, name string) (map[string]string, error) {
-	w, err := c.autoScalingWriter()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	p := autoscaling.NewDescribeTagsPaginator(w, &autoscaling.DescribeTagsInput{
-		Filters: []types.Filter{{Name: aws.String(groupResourceType), Values: []string{name}}},
-	}, func(o *autoscaling.DescribeTagsPaginatorOptions) { o.Limit = maxAutoScalingRecords })
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, wrap(err, "describe tags of auto scaling group %s", name)
-		}
-		for _, t := range page.Tags {
-			if aws.ToString(t.ResourceId) == name {
-				out[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
-		}
-	}
-	return out, nil
 }
 
 // sortedKeys returns the keys of m in order.

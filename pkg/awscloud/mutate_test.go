@@ -91,16 +91,12 @@ func TestSetGroupSizes(t *testing.T) {
 	}
 }
 
-func TestSetDesiredCapacityOutsideBoundsExplained(t *testing.T) {
+func TestSetGroupSizesRefusalExplained(t *testing.T) {
 	s := newSim(t)
 	s.addGroup(t, "workers", awscloud.GroupSizes{Min: 1, Desired: 2, Max: 3})
-	must(t, s.clients.SetDesiredCapacity(ctx(), "workers", 3))
-	if g, _ := s.cloud.AutoScalingGroup("workers"); g.DesiredCapacity != 3 {
-		t.Errorf("desired = %d, want 3", g.DesiredCapacity)
-	}
-	err := s.clients.SetDesiredCapacity(ctx(), "workers", 4)
-	if err == nil || !strings.Contains(err.Error(), "set desired capacity of auto scaling group workers to 4") || !strings.Contains(err.Error(), "above max") {
-		t.Errorf("SetDesiredCapacity(4) error = %v, want AWS's refusal with context", err)
+	err := s.clients.SetGroupSizes(ctx(), "ghost", awscloud.GroupSizes{Min: 1, Desired: 2, Max: 3})
+	if err == nil || !strings.Contains(err.Error(), "update auto scaling group ghost to min 1, desired 2, max 3") || !strings.Contains(err.Error(), "AutoScalingGroup name not found") {
+		t.Errorf("SetGroupSizes(ghost) error = %v, want AWS's refusal with context", err)
 	}
 }
 
@@ -130,10 +126,13 @@ func TestGroupTagsRoundTrip(t *testing.T) {
 	s := newSim(t)
 	s.addGroup(t, "workers", awscloud.GroupSizes{Min: 1, Desired: 1, Max: 2})
 	must(t, s.clients.TagGroup(ctx(), "workers", map[string]string{"rotate.kubectl.io/original-sizes": "1,1,2", "rotate.kubectl.io/run": "r1"}))
-	tags, err := s.clients.GroupTags(ctx(), "workers")
+	tagged, err := s.clients.GroupState(ctx(), "workers")
 	must(t, err)
-	if tags["rotate.kubectl.io/original-sizes"] != "1,1,2" || tags["rotate.kubectl.io/run"] != "r1" || tags["team"] != "infra" {
-		t.Errorf("GroupTags() = %v", tags)
+	if tags := tagged.Tags; tags["rotate.kubectl.io/original-sizes"] != "1,1,2" || tags["rotate.kubectl.io/run"] != "r1" || tags["team"] != "infra" {
+		t.Errorf("GroupState().Tags after TagGroup = %v", tags)
+	}
+	if n := calls(s)["autoscaling:DescribeTags"]; n != 0 {
+		t.Errorf("DescribeTags calls = %d, want 0: tags come with DescribeAutoScalingGroups", n)
 	}
 	if g, _ := s.cloud.AutoScalingGroup("workers"); !g.NoPropagateTags["rotate.kubectl.io/run"] {
 		t.Errorf("rotation tags must not propagate to instances: %v", g.NoPropagateTags)

@@ -168,7 +168,7 @@ func TestExplain(t *testing.T) {
 	}{
 		{"EC2 unauthorized names action", opErr("EC2", "DescribeInstances", "UnauthorizedOperation"), "ec2:DescribeInstances"},
 		{"Auto Scaling access denied names action", opErr("Auto Scaling", "DescribeAutoScalingGroups", "AccessDenied"), "autoscaling:DescribeAutoScalingGroups"},
-		{"EKS access denied names action", opErr("EKS", "ListNodegroups", "AccessDeniedException"), "eks:ListNodegroups"},
+		{"EKS access denied names action", opErr("EKS", "DescribeNodegroup", "AccessDeniedException"), "eks:DescribeNodegroup"},
 		{"expired token", opErr("SSM", "GetParameters", "ExpiredTokenException"), "aws sso login"},
 		{"request expired", opErr("EC2", "DescribeImages", "RequestExpired"), "clock"},
 		{"unknown key", opErr("EC2", "DescribeImages", "InvalidClientTokenId"), "AWS_ACCESS_KEY_ID"},

@@ -2,7 +2,6 @@ package awscloud
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 
@@ -36,35 +35,9 @@ type Nodegroup struct {
 	Tags      map[string]string
 }
 
-// Nodegroups lists (paged, 100 per page) and describes the managed node groups of the EKS
-// cluster, and resolves the image of CUSTOM groups from their launch templates.
-func (c *Clients) Nodegroups(ctx context.Context, cluster string) (map[string]Nodegroup, error) {
-	var names []string
-	p := eks.NewListNodegroupsPaginator(c.EKS, &eks.ListNodegroupsInput{ClusterName: aws.String(cluster)},
-		func(o *eks.ListNodegroupsPaginatorOptions) { o.Limit = maxNodegroupsPerPage })
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			if errorCode(err) == "ResourceNotFoundException" {
-				return nil, &Error{
-					Message: fmt.Sprintf("EKS cluster %q does not exist in region %s; pass the cluster's name with --eks-cluster or its region with --region", cluster, c.Region),
-					Err:     err,
-				}
-			}
-			return nil, wrap(err, "list node groups of EKS cluster %s", cluster)
-		}
-		names = append(names, page.Nodegroups...)
-	}
-	groups, err := c.describeNodegroups(ctx, cluster, unique(names))
-	if err != nil {
-		return nil, err
-	}
-	return groups, c.resolveNodegroupImages(ctx, groups)
-}
-
-// NodegroupsNamed describes the named managed node groups of the EKS cluster without listing
-// the cluster's node groups first, and resolves the image of CUSTOM groups. Names that do not
-// exist are absent from the result.
+// NodegroupsNamed describes the named managed node groups of the EKS cluster, the ones its
+// nodes name in their labels, and resolves the image of CUSTOM groups. Names that do not exist
+// are absent from the result.
 func (c *Clients) NodegroupsNamed(ctx context.Context, cluster string, names []string) (map[string]Nodegroup, error) {
 	groups, err := c.describeNodegroups(ctx, cluster, unique(names))
 	if err != nil {
@@ -73,8 +46,8 @@ func (c *Clients) NodegroupsNamed(ctx context.Context, cluster string, names []s
 	return groups, c.resolveNodegroupImages(ctx, groups)
 }
 
-// describeNodegroups calls DescribeNodegroup for each name, a few at a time. Groups deleted
-// since they were listed are absent.
+// describeNodegroups calls DescribeNodegroup for each name, a few at a time. Groups that do
+// not exist, such as one deleted since its nodes were read, are absent.
 func (c *Clients) describeNodegroups(ctx context.Context, cluster string, names []string) (map[string]Nodegroup, error) {
 	out := make(map[string]Nodegroup, len(names))
 	var (

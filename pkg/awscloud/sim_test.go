@@ -290,7 +290,7 @@ func TestImages(t *testing.T) {
 	}
 }
 
-func TestNodegroups(t *testing.T) {
+func TestNodegroupsNamed(t *testing.T) {
 	s := newSim(t)
 	must(t, s.cloud.AddCluster(awssim.EKSCluster{Name: "prod", Version: "1.36"}))
 	must(t, s.cloud.AddLaunchTemplate(awssim.LaunchTemplate{ID: templateID(5), Name: "custom",
@@ -306,12 +306,16 @@ func TestNodegroups(t *testing.T) {
 		Cluster: "prod", Name: "custom", AMIType: "CUSTOM", MaxSize: 3,
 		LaunchTemplate: &awssim.LaunchTemplateRef{ID: templateID(5), Version: "2"},
 	}))
-	got, err := s.clients.Nodegroups(ctx(), "prod")
-	if err != nil {
-		t.Fatalf("Nodegroups() error = %v", err)
+	names := []string{"custom", "gone", "custom"}
+	for i := range 150 {
+		names = append(names, fmt.Sprintf("ng-%03d", i))
 	}
-	if len(got) != 151 {
-		t.Fatalf("got %d node groups, want 151", len(got))
+	got, err := s.clients.NodegroupsNamed(ctx(), "prod", names)
+	if err != nil {
+		t.Fatalf("NodegroupsNamed() error = %v", err)
+	}
+	if _, ok := got["gone"]; ok || len(got) != 151 {
+		t.Fatalf("got %d node groups, want 151 without the one that does not exist", len(got))
 	}
 	ng := got["ng-007"]
 	if ng.Cluster != "prod" || ng.Version != "1.36" || ng.ReleaseVersion != "1.36.0-20260101" || ng.AMIType != "AL2023_x86_64_STANDARD" ||
@@ -322,13 +326,8 @@ func TestNodegroups(t *testing.T) {
 	if c := got["custom"]; c.TargetAMI != amiID(52) || c.LaunchTemplate == nil || c.LaunchTemplate.VersionNumber != 2 {
 		t.Errorf("custom node group = %+v, want image %s from its launch template", c, amiID(52))
 	}
-	if c := calls(s); c["eks:ListNodegroups"] != 2 || c["eks:DescribeNodegroup"] != 151 || c["ec2:DescribeLaunchTemplateVersions"] != 1 {
-		t.Errorf("calls = %v, want 2 list pages, 151 describes, 1 template call", c)
-	}
-
-	_, err = s.clients.Nodegroups(ctx(), "staging")
-	if err == nil || !strings.Contains(err.Error(), `EKS cluster "staging" does not exist in region `+region) {
-		t.Errorf("Nodegroups(unknown) error = %v", err)
+	if c := calls(s); c["eks:ListNodegroups"] != 0 || c["eks:DescribeNodegroup"] != 152 || c["ec2:DescribeLaunchTemplateVersions"] != 1 {
+		t.Errorf("calls = %v, want no list, 152 describes (each name once), 1 template call", c)
 	}
 }
 

@@ -189,8 +189,8 @@ func TestCheckReportsWhatIsMissing(t *testing.T) {
 		{name: "EC2 read refused", args: []string{"check"}, fault: "ec2:DescribeImages", code: ExitError,
 			row: "ec2:DescribeImages", result: "MISSING",
 			message: []string{"not allowed to call ec2:DescribeImages in AWS", "attach deploy/iam-policy.json"}},
-		{name: "Auto Scaling read refused", args: []string{"check"}, fault: "autoscaling:DescribeTags", code: ExitError,
-			row: "autoscaling:DescribeTags", result: "MISSING", message: []string{"autoscaling:DescribeTags"}},
+		{name: "Auto Scaling read refused", args: []string{"check"}, fault: "autoscaling:DescribeLaunchConfigurations", code: ExitError,
+			row: "autoscaling:DescribeLaunchConfigurations", result: "MISSING", message: []string{"autoscaling:DescribeLaunchConfigurations"}},
 		{name: "EC2 read not in the IAM policy", args: []string{"check"}, code: ExitError,
 			policy: `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "ec2:DescribeLaunchTemplateVersions", "Resource": "*"}]}`,
 			row:    "ec2:DescribeLaunchTemplateVersions", result: "MISSING",
@@ -339,7 +339,7 @@ current-context: staging
 	if rows["API server (context staging)"] != "FAILED" || rows[fmt.Sprintf("every permission (%d)", len(permissions.Kubernetes()))] != "skipped" {
 		t.Errorf("the unreachable API server is not reported:\n%s", r.out)
 	}
-	if rows["ec2:DescribeInstances"] != "ok" || rows["eks:ListNodegroups"] != "ok" || rows["credentials and region"] != "ok" {
+	if rows["ec2:DescribeInstances"] != "ok" || rows["eks:DescribeNodegroup"] != "ok" || rows["credentials and region"] != "ok" {
 		t.Errorf("AWS was not checked on its own:\n%s", r.out)
 	}
 	for _, want := range []string{"https://127.0.0.1:1 refused the connection", `context "staging"`} {
