@@ -85,6 +85,8 @@ func guessService(r *http.Request) string {
 		return "ec2"
 	case autoscalingAPIVersion:
 		return "autoscaling"
+	case stsAPIVersion:
+		return "sts"
 	}
 	return ""
 }

@@ -53,7 +53,7 @@ type Server struct {
 	transport  *http.Transport // of the clients AWSConfig builds
 }
 
-// NewServer returns a handler serving EC2, Auto Scaling, SSM and EKS for c.
+// NewServer returns a handler serving EC2, Auto Scaling, SSM, EKS and STS's GetCallerIdentity for c.
 func NewServer(c *Cloud) *Server {
 	return &Server{
 		cloud: c,
@@ -62,6 +62,7 @@ func NewServer(c *Cloud) *Server {
 			"autoscaling": newAutoScalingService(c),
 			"ssm":         newSSMService(c),
 			"eks":         newEKSService(c),
+			"sts":         newSTSService(c),
 		},
 		calls:     map[string]int{},
 		faults:    map[string]*Fault{},

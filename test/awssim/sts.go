@@ -1,0 +1,63 @@
+package awssim
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// STS query protocol version and namespace (AWS Security Token Service API Reference).
+const (
+	stsAPIVersion = "2011-06-15"
+	stsNamespace  = "https://sts.amazonaws.com/doc/2011-06-15/"
+)
+
+// stsService answers GetCallerIdentity, the one STS call a client makes to learn who it is.
+// AWS answers it for every caller: no policy is needed to call it and none can deny it.
+type stsService struct {
+	cloud *Cloud
+}
+
+func newSTSService(c *Cloud) *stsService { return &stsService{cloud: c} }
+
+// callerIdentity is GetCallerIdentityResult.
+type callerIdentity struct {
+	UserID  string `xml:"UserId"`
+	Account string `xml:"Account"`
+	Arn     string `xml:"Arn"`
+}
+
+func (s *stsService) operation(r *http.Request) (string, error) {
+	return queryOperation(r, map[string]queryHandler{"GetCallerIdentity": nil})
+}
+
+func (s *stsService) call(_ string, r *http.Request) (any, error) {
+	return s.getCallerIdentity(r.Form, accessKeyOf(r))
+}
+
+// getCallerIdentity names the simulator's one identity, an assumed role whose session is
+// the access key in use.
+func (s *stsService) getCallerIdentity(_ url.Values, accessKeyID string) (any, error) {
+	account := s.cloud.AccountID()
+	return callerIdentity{
+		UserID:  "AROAAWSSIMROLE:" + accessKeyID,
+		Account: account,
+		Arn:     "arn:aws:sts::" + account + ":assumed-role/awssim/" + accessKeyID,
+	}, nil
+}
+
+func (s *stsService) writeResult(w http.ResponseWriter, requestID, op string, out any) {
+	writeQueryResult(w, requestID, stsNamespace, op, out)
+}
+
+func (s *stsService) writeError(w http.ResponseWriter, requestID string, err *apiError) {
+	writeQueryError(w, requestID, stsNamespace, err)
+}
+
+// accessKeyOf is the access key ID a request was signed with, "" when it cannot be read.
+func accessKeyOf(r *http.Request) string {
+	scope, err := signingScope(r)
+	if err != nil {
+		return ""
+	}
+	return scope.accessKeyID
+}
