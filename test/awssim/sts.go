@@ -31,17 +31,19 @@ func (s *stsService) operation(r *http.Request) (string, error) {
 }
 
 func (s *stsService) call(_ string, r *http.Request) (any, error) {
-	return s.getCallerIdentity(r.Form, accessKeyOf(r))
+	return s.getCallerIdentity(r.Form)
 }
 
-// getCallerIdentity names the simulator's one identity, an assumed role whose session is
-// the access key in use.
-func (s *stsService) getCallerIdentity(_ url.Values, accessKeyID string) (any, error) {
+// stsSession is the session name of the simulator's one identity.
+const stsSession = "awssim-session"
+
+// getCallerIdentity names the simulator's one identity, a session of the role "awssim".
+func (s *stsService) getCallerIdentity(url.Values) (any, error) {
 	account := s.cloud.AccountID()
 	return callerIdentity{
-		UserID:  "AROAAWSSIMROLE:" + accessKeyID,
+		UserID:  "AROAAWSSIMROLE000001:" + stsSession,
 		Account: account,
-		Arn:     "arn:aws:sts::" + account + ":assumed-role/awssim/" + accessKeyID,
+		Arn:     "arn:aws:sts::" + account + ":assumed-role/awssim/" + stsSession,
 	}, nil
 }
 
@@ -51,13 +53,4 @@ func (s *stsService) writeResult(w http.ResponseWriter, requestID, op string, ou
 
 func (s *stsService) writeError(w http.ResponseWriter, requestID string, err *apiError) {
 	writeQueryError(w, requestID, stsNamespace, err)
-}
-
-// accessKeyOf is the access key ID a request was signed with, "" when it cannot be read.
-func accessKeyOf(r *http.Request) string {
-	scope, err := signingScope(r)
-	if err != nil {
-		return ""
-	}
-	return scope.accessKeyID
 }

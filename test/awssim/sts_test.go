@@ -21,8 +21,8 @@ func TestGetCallerIdentityAnswersEvenUnderADenyingPolicy(t *testing.T) {
 	if got := aws.ToString(out.Account); got != c.AccountID() {
 		t.Errorf("Account = %q, want %q", got, c.AccountID())
 	}
-	if arn := aws.ToString(out.Arn); !strings.HasPrefix(arn, "arn:aws:sts::"+c.AccountID()+":assumed-role/") || !strings.HasSuffix(arn, TestAccessKeyID) {
-		t.Errorf("Arn = %q, want the assumed role of the access key in use", arn)
+	if arn := aws.ToString(out.Arn); !strings.HasPrefix(arn, "arn:aws:sts::"+c.AccountID()+":assumed-role/") || strings.Contains(arn, TestAccessKeyID) {
+		t.Errorf("Arn = %q, want an assumed role that does not reveal the access key", arn)
 	}
 	if aws.ToString(out.UserId) == "" {
 		t.Error("UserId is empty")
