@@ -373,7 +373,7 @@ func preflight(ctx context.Context, clients *Clients, onDrainTimeout string) err
 	case err == nil:
 		return nil
 	case errors.As(err, &missing):
-		return &ExitCodeError{Code: ExitError, Err: err}
+		return err
 	default:
 		return explained(err, "could not check this identity's Kubernetes permissions: %s", explainAPIServerError(err, "", clients.Context))
 	}

@@ -389,7 +389,7 @@ func TestRotatePreflightRefuses(t *testing.T) {
 			if r.code != ExitError {
 				t.Fatalf("exit %d, want %d; stderr %q", r.code, ExitError, r.errOut)
 			}
-			if !strings.HasPrefix(r.errOut, tt.want) || strings.Count(strings.TrimSpace(r.errOut), "\n") != 0 {
+			if !strings.HasPrefix(r.errOut, "error: "+tt.want) || strings.Count(strings.TrimSpace(r.errOut), "\n") != 0 {
 				t.Errorf("stderr %q, want the one sentence %q...", r.errOut, tt.want)
 			}
 			if got := writes(w.kube); len(got) > 0 {

@@ -51,14 +51,27 @@ func ReviewKubernetes(ctx context.Context, client authorizationclient.SelfSubjec
 type MissingKubernetesError struct {
 	// Missing are the denied rules, in the order of Kubernetes().
 	Missing []KubernetesRule
+	// Asked is how many rules were asked about.
+	Asked int
 }
 
+// namedMissing is how many missing rules the message names before it counts the rest.
+const namedMissing = 4
+
 func (e *MissingKubernetesError) Error() string {
-	names := make([]string, len(e.Missing))
-	for i, r := range e.Missing {
-		names[i] = r.String()
+	const fix = "apply deploy/rbac.yaml and bind this identity to it (kubectl rotate check lists every permission)"
+	if len(e.Missing) == e.Asked && e.Asked > namedMissing {
+		return fmt.Sprintf("kubectl rotate holds none of the %d Kubernetes permissions a rotation needs; %s", e.Asked, fix)
 	}
-	return fmt.Sprintf("kubectl rotate is not allowed to %s; apply deploy/rbac.yaml and bind this identity to it (kubectl rotate check lists every permission)", strings.Join(names, ", "))
+	names := make([]string, 0, namedMissing+1)
+	for i, r := range e.Missing {
+		if i == namedMissing && len(e.Missing) > namedMissing+1 {
+			names = append(names, fmt.Sprintf("%d more", len(e.Missing)-namedMissing))
+			break
+		}
+		names = append(names, r.String())
+	}
+	return fmt.Sprintf("kubectl rotate is not allowed to %s; %s", strings.Join(names, ", "), fix)
 }
 
 // RequireKubernetes returns a *MissingKubernetesError naming every rule the identity lacks, nil
@@ -75,7 +88,7 @@ func RequireKubernetes(ctx context.Context, client authorizationclient.SelfSubje
 		}
 	}
 	if len(missing) > 0 {
-		return &MissingKubernetesError{Missing: missing}
+		return &MissingKubernetesError{Missing: missing, Asked: len(rules)}
 	}
 	return nil
 }

@@ -46,6 +46,16 @@ func TestRequireKubernetes(t *testing.T) {
 		{name: "missing eviction", denied: []string{"create pods/eviction"}, wantErr: "not allowed to create pods/eviction; apply deploy/rbac.yaml"},
 		{name: "missing two, named in order", denied: []string{"patch nodes", "update leases"}, wantErr: "not allowed to patch nodes, update leases.coordination.k8s.io kubectl-rotate in kube-system;"},
 		{name: "force asks for pod deletion", denied: []string{"delete pods"}, force: true, wantErr: "not allowed to delete pods;"},
+		{
+			name:    "many missing are counted after the first four",
+			denied:  []string{"list nodes", "watch nodes", "patch nodes", "delete nodes", "get pods", "list pods"},
+			wantErr: "not allowed to list nodes, watch nodes, patch nodes, delete nodes, 2 more; apply deploy/rbac.yaml",
+		},
+		{
+			name:    "none held",
+			denied:  []string{"list nodes", "watch nodes", "patch nodes", "delete nodes", "get pods", "list pods", "watch pods", "create pods/eviction", "list poddisruptionbudgets", "get daemonsets", "create leases", "get leases", "update leases", "delete leases"},
+			wantErr: "holds none of the 14 Kubernetes permissions a rotation needs; apply deploy/rbac.yaml",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
