@@ -255,16 +255,7 @@ func containsPrefix(lines []string, prefix string) bool {
 // choice and no error text, only the error directive, and never a credential.
 func TestCompleteClusterErrorPrintsNothing(t *testing.T) {
 	dir := t.TempDir()
-	unreachable := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(unreachable, []byte(`apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {token: secret-token}}]
-contexts: [{name: ctx, context: {cluster: c, user: u}}]
-current-context: ctx
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	unreachable := unreachableKubeconfig(t, dir, "ctx")
 	refusing := func(t *testing.T) Environment {
 		w := newTestWorld(t)
 		kubeOf(t, w).PrependReactor("list", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {

@@ -224,17 +224,8 @@ func TestPlanBadInput(t *testing.T) {
 // TestPlanSetupErrors runs the real client construction: kubeconfig and AWS credentials.
 func TestPlanSetupErrors(t *testing.T) {
 	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
 	// The server is never contacted: every case fails before the first request.
-	if err := os.WriteFile(kubeconfig, []byte(`apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {token: secret-token}}]
-contexts: [{name: ctx, context: {cluster: c, user: u}}]
-current-context: ctx
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := unreachableKubeconfig(t, dir, "ctx")
 	tests := []struct {
 		name    string
 		args    []string
@@ -338,4 +329,22 @@ func TestPlanOlderThan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unreachableKubeconfig writes into dir a kubeconfig whose one context, named context, points
+// at a port nothing listens on, with a token no output may show, and returns its path.
+func unreachableKubeconfig(t *testing.T, dir, context string) string {
+	t.Helper()
+	path := filepath.Join(dir, "kubeconfig")
+	config := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: secret-token}}]
+contexts: [{name: %s, context: {cluster: c, user: u}}]
+current-context: %s
+`, context, context)
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

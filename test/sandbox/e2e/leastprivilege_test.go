@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -176,18 +174,7 @@ func (e *lpEnv) asRotator(t *testing.T, args ...string) result {
 	cmd := exec.CommandContext(ctx, e.plugin, args...)
 	cmd.Env = append(cleanEnviron(), e.stack.RotatorEnviron()...)
 	cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	r := result{out: out.String(), errOut: errOut.String()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("kubectl-rotate %s: %v", strings.Join(args, " "), err)
-	}
-	return r
+	return runCommand(t, cmd)
 }
 
 // snapshot describes everything a rotation changes: each node's schedulability and rotation

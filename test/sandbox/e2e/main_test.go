@@ -149,6 +149,13 @@ func (e *env) kubectl(t *testing.T, args ...string) result {
 	cmd := exec.CommandContext(ctx, filepath.Join(e.binDir, "kubectl"), args...)
 	cmd.Env = append(cleanEnviron(), e.stack.Environ()...)
 	cmd.Env = append(cmd.Env, "PATH="+filepath.Dir(e.plugin)+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+t.TempDir())
+	return runCommand(t, cmd)
+}
+
+// runCommand runs cmd and returns what it printed and its exit code; it fails the test only
+// when the command cannot run at all.
+func runCommand(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -158,7 +165,7 @@ func (e *env) kubectl(t *testing.T, args ...string) result {
 	case errors.As(err, &exit):
 		r.code = exit.ExitCode()
 	case err != nil:
-		t.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
+		t.Fatalf("%s: %v", strings.Join(cmd.Args, " "), err)
 	}
 	return r
 }
