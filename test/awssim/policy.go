@@ -115,7 +115,7 @@ func (s rawStatement) compile() (policyStatement, error) {
 	case "Deny":
 		st.deny = true
 	default:
-		return st, fmt.Errorf("Effect %q is not Allow or Deny", s.Effect)
+		return st, fmt.Errorf("the statement's Effect %q is not Allow or Deny", s.Effect)
 	}
 	if s.Principal != nil || s.NotPrincipal != nil {
 		return st, errors.New("an identity-based policy cannot name a Principal")
