@@ -46,7 +46,10 @@ func (b GoBuilder) Build(ctx context.Context, p Platform, out string) error {
 	if env == nil {
 		env = os.Environ()
 	}
-	args := []string{"build", "-trimpath", "-ldflags", b.LDFlags, "-o", out, b.Package}
+	// The flags fix everything that reaches the binary's build information, so that GOFLAGS
+	// in the environment or go env cannot make one commit build differently: no VCS stamp
+	// (version and commit come from the ldflags) and go.mod read as it is.
+	args := []string{"build", "-trimpath", "-buildvcs=false", "-mod=readonly", "-ldflags", b.LDFlags, "-o", out, b.Package}
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = b.Dir
 	// Later entries win, so these override whatever the environment says.
