@@ -12,22 +12,12 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/binaries"
 )
 
 // TestCompletion completes "kubectl rotate" against the shared sandbox the way kubectl does:
 // through the repository's kubectl_complete-rotate script, with the plugin on PATH.
 func TestCompletion(t *testing.T) {
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	moduleDir, err := binaries.FindModuleDir(wd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	script := filepath.Join(binaries.RepoRoot(moduleDir), "kubectl_complete-rotate")
+	script := filepath.Join(sandbox.root, "kubectl_complete-rotate")
 	// A PATH holding just the plugin and its completion script, as installed.
 	bin := t.TempDir()
 	for _, target := range []string{sandbox.plugin, script} {

@@ -19,7 +19,6 @@ import (
 
 	"github.com/kubectl-rotate/kubectl-rotate/pkg/permissions"
 	"github.com/kubectl-rotate/kubectl-rotate/test/awssim"
-	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/binaries"
 	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/cluster"
 	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/scenario"
 	"github.com/kubectl-rotate/kubectl-rotate/test/sandbox/stack"
@@ -120,15 +119,6 @@ func TestLeastPrivilegeMissingPermissions(t *testing.T) {
 // deploy/iam-policy.json, and stops it when the test ends.
 func leastPrivilegeSandbox(t *testing.T) *lpEnv {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	moduleDir, err := binaries.FindModuleDir(wd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := binaries.RepoRoot(moduleDir)
 	sc, err := scenario.Load("small")
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +127,7 @@ func leastPrivilegeSandbox(t *testing.T) *lpEnv {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	s, err := stack.Start(ctx, stack.Options{Dir: t.TempDir(), BinDir: sandbox.binDir, Scenario: sc, Progress: testWriter{t},
-		IAMPolicy: filepath.Join(root, "deploy", "iam-policy.json")})
+		IAMPolicy: filepath.Join(sandbox.root, "deploy", "iam-policy.json")})
 	if err != nil {
 		t.Fatalf("start sandbox: %v", err)
 	}
@@ -146,13 +136,12 @@ func leastPrivilegeSandbox(t *testing.T) *lpEnv {
 			t.Errorf("stop sandbox: %v", err)
 		}
 	})
-	return &lpEnv{env: &env{stack: s, plugin: sandbox.plugin, binDir: sandbox.binDir}, root: root}
+	return &lpEnv{env: &env{stack: s, plugin: sandbox.plugin, binDir: sandbox.binDir, root: sandbox.root}}
 }
 
 // lpEnv is a sandbox with the repository's deploy files at hand.
 type lpEnv struct {
 	*env
-	root string
 }
 
 func (e *lpEnv) deployFile(name string) string { return filepath.Join(e.root, "deploy", name) }
@@ -347,24 +336,8 @@ func rotatorRequests(t *testing.T, e *lpEnv) apiRequests {
 	scanner := bufio.NewScanner(f)
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
 	for scanner.Scan() {
-		var ev struct {
-			Stage string `json:"stage"`
-			Verb  string `json:"verb"`
-			User  struct {
-				Username string `json:"username"`
-			} `json:"user"`
-			ObjectRef *struct {
-				APIGroup    string `json:"apiGroup"`
-				Resource    string `json:"resource"`
-				Subresource string `json:"subresource"`
-				Namespace   string `json:"namespace"`
-				Name        string `json:"name"`
-			} `json:"objectRef"`
-			ResponseStatus struct {
-				Code int `json:"code"`
-			} `json:"responseStatus"`
-		}
-		if err := json.Unmarshal(scanner.Bytes(), &ev); err != nil || ev.User.Username != cluster.RotatorUser || ev.ObjectRef == nil || ev.Stage != "ResponseComplete" {
+		var ev auditRecord
+		if err := json.Unmarshal(scanner.Bytes(), &ev); err != nil || ev.User.Username != cluster.RotatorUser || ev.ObjectRef.Resource == "" || ev.Stage != "ResponseComplete" {
 			continue
 		}
 		resource := ev.ObjectRef.Resource

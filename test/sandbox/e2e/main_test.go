@@ -26,6 +26,7 @@ type env struct {
 	stack  *stack.Stack
 	plugin string // path of the kubectl-rotate binary
 	binDir string // the sandbox's binaries: kubectl and the control plane
+	root   string // the repository's root, with deploy/ and kubectl_complete-rotate
 }
 
 // sandbox is set by TestMain; tests read it only.
@@ -97,7 +98,7 @@ func start(ctx context.Context) (*env, func(), error) {
 		}
 		_ = os.RemoveAll(work)
 	}
-	return &env{stack: s, plugin: plugin, binDir: built.BinDir}, stop, nil
+	return &env{stack: s, plugin: plugin, binDir: built.BinDir, root: root}, stop, nil
 }
 
 // freshSandbox starts a sandbox of its own for a test that changes the cluster, with the
@@ -123,7 +124,7 @@ func freshSandbox(t *testing.T, name string, adjust func(*scenario.Scenario)) *e
 			t.Errorf("stop sandbox: %v", err)
 		}
 	})
-	return &env{stack: s, plugin: sandbox.plugin, binDir: sandbox.binDir}
+	return &env{stack: s, plugin: sandbox.plugin, binDir: sandbox.binDir, root: sandbox.root}
 }
 
 // testWriter sends progress lines to the test log.

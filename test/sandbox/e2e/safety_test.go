@@ -98,7 +98,11 @@ type auditRecord struct {
 	Verb      string `json:"verb"`
 	UserAgent string `json:"userAgent"`
 	Stage     string `json:"stage"`
+	User      struct {
+		Username string `json:"username"`
+	} `json:"user"`
 	ObjectRef struct {
+		APIGroup    string `json:"apiGroup"`
 		Resource    string `json:"resource"`
 		Subresource string `json:"subresource"`
 		Namespace   string `json:"namespace"`
